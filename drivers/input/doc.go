@@ -1,0 +1,2 @@
+// Package input reads the terminal's buttons (confirm, cancel) on GPIO.
+package input
