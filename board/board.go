@@ -1,6 +1,9 @@
 package board
 
 import (
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +43,10 @@ type Devices struct {
 	Display display.Display
 	Signer  hwkey.Signer
 	Buttons input.Buttons
+	// Uplink is the registry endpoint the board provides (the simulated
+	// registry on "sim"); nil on real boards, where the configuration names
+	// the registry.
+	Uplink *Uplink
 	// Sim controls the simulated world (cards, fingers, buttons); nil on
 	// real boards.
 	Sim *Sim
@@ -68,6 +75,17 @@ func (d *Devices) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Uplink is a registry endpoint and the credentials to reach it.
+type Uplink struct {
+	URL string // e.g. https://127.0.0.1:8443
+	// Certificate is the terminal's client certificate chain; its
+	// PrivateKey is the hardware key (a crypto.Signer).
+	Certificate tls.Certificate
+	RootCAs     *x509.CertPool
+	// RegistryKey verifies registry-signed reference templates.
+	RegistryKey crypto.PublicKey
 }
 
 type profileDef struct {

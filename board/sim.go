@@ -74,6 +74,7 @@ func openSim(ctx context.Context, p *Profile, env *Env) (d *Devices, err error) 
 		{"card", openSimCard},
 		{"display", openSimDisplay},
 		{"key", openSimKey},
+		{"registry", openSimRegistry}, // after key: it certifies the terminal key
 	}
 	for _, s := range steps {
 		if err := s.open(ctx, p, env, d); err != nil {
