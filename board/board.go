@@ -1,10 +1,10 @@
 package board
 
 import (
+	"context"
 	"crypto"
 	"crypto/tls"
 	"crypto/x509"
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"

@@ -67,7 +67,7 @@ func (s *inprocSensor) Capture(ctx context.Context) (*image.Gray, error) {
 }
 
 func (s *inprocSensor) SetLED(ctx context.Context, l fingerprint.LED) error { return nil }
-func (s *inprocSensor) Health(ctx context.Context) error                  { return nil }
-func (s *inprocSensor) Reset(ctx context.Context) error                   { return nil }
-func (s *inprocSensor) String() string                                    { return "in-process simulated sensor" }
-func (s *inprocSensor) Halt() error                                       { return nil }
+func (s *inprocSensor) Health(ctx context.Context) error                    { return nil }
+func (s *inprocSensor) Reset(ctx context.Context) error                     { return nil }
+func (s *inprocSensor) String() string                                      { return "in-process simulated sensor" }
+func (s *inprocSensor) Halt() error                                         { return nil }

@@ -7,18 +7,18 @@ type ScreenID int
 
 // Screens.
 const (
-	ScreenLogin        ScreenID = iota // officer: insert your card / place finger + PIN
-	ScreenReady                        // insert citizen card
-	ScreenReadingCard                  // reading card, with Progress
-	ScreenConsent                      // privacy notice (NoticeVersion), confirm / refuse
-	ScreenPlaceFinger                  // place finger, Attempt of MaxAttempts, last Quality
-	ScreenMatching                     // matching...
-	ScreenSigning                      // saving record
-	ScreenQR                           // QR code (QRToken) with Remaining
-	ScreenDone                         // done, remove card
-	ScreenError                        // Code + action to take
-	ScreenOutboxFull                   // enrollment stopped: queue full
-	ScreenRemoveCard                   // remove the card to continue
+	ScreenLogin       ScreenID = iota // officer: insert your card / place finger + PIN
+	ScreenReady                       // insert citizen card
+	ScreenReadingCard                 // reading card, with Progress
+	ScreenConsent                     // privacy notice (NoticeVersion), confirm / refuse
+	ScreenPlaceFinger                 // place finger, Attempt of MaxAttempts, last Quality
+	ScreenMatching                    // matching...
+	ScreenSigning                     // saving record
+	ScreenQR                          // QR code (QRToken) with Remaining
+	ScreenDone                        // done, remove card
+	ScreenError                       // Code + action to take
+	ScreenOutboxFull                  // enrollment stopped: queue full
+	ScreenRemoveCard                  // remove the card to continue
 	numScreens
 )
 
