@@ -400,7 +400,7 @@ func (d *Dev) sendUniform(n int, c color.Color) error {
 func (d *Dev) sendRGBA(img *image.RGBA, sr image.Rectangle) error {
 	n := 0
 	for y := sr.Min.Y; y < sr.Max.Y; y++ {
-		row := img.Pix[img.PixOffset(sr.Min.X, y):img.PixOffset(sr.Max.X-1, y)+4]
+		row := img.Pix[img.PixOffset(sr.Min.X, y) : img.PixOffset(sr.Max.X-1, y)+4]
 		for i := 0; i < len(row); i += 4 {
 			v := uint16(row[i]&0xF8)<<8 | uint16(row[i+1]&0xFC)<<3 | uint16(row[i+2])>>3
 			d.buf[n], d.buf[n+1] = byte(v>>8), byte(v)
