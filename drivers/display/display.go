@@ -21,3 +21,19 @@ type Display interface {
 	String() string
 	Halt() error
 }
+
+// Flusher is implemented by displays that collect the rectangles drawn for
+// one frame and show them together (the virtual display writes one PNG per
+// frame). Drawers call Flush after the last Draw of a frame; displays that
+// draw straight to the panel need not implement it.
+type Flusher interface {
+	Flush() error
+}
+
+// Flush calls d.Flush when d is a Flusher.
+func Flush(d Display) error {
+	if f, ok := d.(Flusher); ok {
+		return f.Flush()
+	}
+	return nil
+}
