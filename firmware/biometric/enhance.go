@@ -1,0 +1,257 @@
+package biometric
+
+import (
+	"math"
+	"sort"
+	"sync"
+)
+
+const (
+	minPeriod = 5.0  // shortest ridge period considered, pixels at 500 dpi
+	maxPeriod = 15.0 // longest
+	defPeriod = 9.0
+)
+
+// estimatePeriod fills f.period from the x-signature of each foreground
+// block of the normalised image n: the mean spacing of the gray-level peaks
+// along the normal to the ridges.
+func estimatePeriod(n *plane, f *field) {
+	var sig [32]float32
+	var valid []float32
+	raw := make([]float32, len(f.period))
+	for by := 0; by < f.bh; by++ {
+		for bx := 0; bx < f.bw; bx++ {
+			k := by*f.bw + bx
+			if !f.fg[k] || f.coh[k] < 0.2 {
+				continue
+			}
+			t := f.theta(bx, by) // ridge direction
+			dx, dy := math.Cos(t), math.Sin(t)
+			nx, ny := -dy, dx
+			cx := float64(bx*blockSize) + blockSize/2
+			cy := float64(by*blockSize) + blockSize/2
+			for i := range sig {
+				tt := float64(i - 16)
+				var s float32
+				for m := -6; m <= 6; m += 2 {
+					x := int(math.Round(cx + tt*nx + float64(m)*dx))
+					y := int(math.Round(cy + tt*ny + float64(m)*dy))
+					s += n.at(x, y)
+				}
+				sig[i] = s
+			}
+			var peaks []int
+			for i := 2; i < len(sig)-2; i++ {
+				a := sig[i-1] + 2*sig[i] + sig[i+1]
+				if a > sig[i-2]+2*sig[i-1]+sig[i] && a >= sig[i]+2*sig[i+1]+sig[i+2] && sig[i] > 0 {
+					peaks = append(peaks, i)
+				}
+			}
+			if len(peaks) < 2 {
+				continue
+			}
+			p := float32(peaks[len(peaks)-1]-peaks[0]) / float32(len(peaks)-1)
+			if p >= minPeriod && p <= maxPeriod {
+				raw[k] = p
+				valid = append(valid, p)
+			}
+		}
+	}
+	med := float32(defPeriod)
+	if len(valid) > 0 {
+		sort.Slice(valid, func(i, j int) bool { return valid[i] < valid[j] })
+		med = valid[len(valid)/2]
+	}
+	const r = 2
+	for by := 0; by < f.bh; by++ {
+		for bx := 0; bx < f.bw; bx++ {
+			var s, c float32
+			for j := by - r; j <= by+r; j++ {
+				for i := bx - r; i <= bx+r; i++ {
+					if i < 0 || j < 0 || i >= f.bw || j >= f.bh {
+						continue
+					}
+					if v := raw[j*f.bw+i]; v > 0 {
+						s += v
+						c++
+					}
+				}
+			}
+			p := med
+			if c >= 3 {
+				p = (s + med) / (c + 1)
+			}
+			f.period[by*f.bw+bx] = p
+		}
+	}
+}
+
+const (
+	nOrient   = 24  // orientation bins over [0, π)
+	periodBin = 0.5 // pixels
+	nPeriod   = int((maxPeriod-minPeriod)/periodBin) + 1
+	padding   = 16
+	alongR    = 6
+)
+
+type tap struct {
+	dx, dy int8
+	w      float32
+}
+
+var (
+	kernelsOnce sync.Once
+	alongK      [nOrient][]tap
+	acrossK     [nOrient][nPeriod][]tap
+)
+
+func buildKernels() {
+	for o := 0; o < nOrient; o++ {
+		t := (float64(o) + 0.5) * math.Pi / nOrient
+		dx, dy := math.Cos(t), math.Sin(t)
+		nx, ny := -dy, dx
+		var sum float64
+		var al []tap
+		for m := -alongR; m <= alongR; m++ {
+			w := math.Exp(-float64(m*m) / (2 * 3.0 * 3.0))
+			al = append(al, tap{int8(math.Round(float64(m) * dx)), int8(math.Round(float64(m) * dy)), float32(w)})
+			sum += w
+		}
+		for i := range al {
+			al[i].w /= float32(sum)
+		}
+		alongK[o] = al
+		for pi := 0; pi < nPeriod; pi++ {
+			per := minPeriod + float64(pi)*periodBin
+			sigma := 0.5 * per
+			r := int(math.Min(math.Round(1.2*per), padding-2))
+			var ks []tap
+			var ws []float64
+			var gs []float64
+			var mean, gsum float64
+			for k := -r; k <= r; k++ {
+				ox, oy := math.Round(float64(k)*nx), math.Round(float64(k)*ny)
+				p := ox*nx + oy*ny
+				g := math.Exp(-p * p / (2 * sigma * sigma))
+				w := g * math.Cos(2*math.Pi*p/per)
+				ks = append(ks, tap{int8(ox), int8(oy), 0})
+				ws = append(ws, w)
+				gs = append(gs, g)
+				mean += w
+				gsum += g
+			}
+			// remove the DC response so the output is zero-mean
+			var norm float64
+			for i := range ws {
+				ws[i] -= mean * gs[i] / gsum
+				norm += math.Abs(ws[i])
+			}
+			for i := range ks {
+				ks[i].w = float32(ws[i] / norm * 4)
+			}
+			acrossK[o][pi] = ks
+		}
+	}
+}
+
+// enhance filters the normalised image n with oriented filters tuned to
+// the local ridge orientation and period: smoothing along the ridges, a
+// Gabor band-pass across them. It returns the filter response (ridges
+// positive) and the per-pixel foreground mask.
+func enhance(n *plane, f *field) (*plane, []bool) {
+	kernelsOnce.Do(buildKernels)
+	w, h := n.w, n.h
+	pw := w + 2*padding
+	ph := h + 2*padding
+	src := make([]float32, pw*ph)
+	for y := 0; y < h; y++ {
+		copy(src[(y+padding)*pw+padding:], n.v[y*w:(y+1)*w])
+	}
+	// per-pixel masks and orientation bins
+	mask := make([]bool, w*h)
+	near := make([]bool, w*h)
+	obin := make([]uint8, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			mask[i] = f.fgAt(x, y)
+			bx, by := x/blockSize, y/blockSize
+			nr := false
+			for j := by - 1; j <= by+1 && !nr; j++ {
+				for k := bx - 1; k <= bx+1; k++ {
+					if k >= 0 && j >= 0 && k < f.bw && j < f.bh && f.fg[j*f.bw+k] {
+						nr = true
+						break
+					}
+				}
+			}
+			near[i] = nr
+		}
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if !near[y*w+x] {
+				continue
+			}
+			t := f.orientationAt(float64(x)+0.5, float64(y)+0.5)
+			o := int(t / math.Pi * nOrient)
+			if o >= nOrient {
+				o = nOrient - 1
+			}
+			obin[y*w+x] = uint8(o)
+		}
+	}
+	var offA [nOrient][]int
+	var wA [nOrient][]float32
+	for o := 0; o < nOrient; o++ {
+		for _, t := range alongK[o] {
+			offA[o] = append(offA[o], int(t.dy)*pw+int(t.dx))
+			wA[o] = append(wA[o], t.w)
+		}
+	}
+	sm := make([]float32, pw*ph)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if !near[y*w+x] {
+				continue
+			}
+			o := obin[y*w+x]
+			p := (y+padding)*pw + x + padding
+			var s float32
+			ws := wA[o]
+			for i, d := range offA[o] {
+				s += ws[i] * src[p+d]
+			}
+			sm[p] = s
+		}
+	}
+	out := newPlane(w, h)
+	var offX [nOrient][nPeriod][]int
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if !mask[y*w+x] {
+				continue
+			}
+			o := obin[y*w+x]
+			per := f.period[(y/blockSize)*f.bw+x/blockSize]
+			pi := int((per-minPeriod)/periodBin + 0.5)
+			pi = clamp(pi, 0, nPeriod-1)
+			ks := acrossK[o][pi]
+			offs := offX[o][pi]
+			if offs == nil {
+				offs = make([]int, len(ks))
+				for i, t := range ks {
+					offs[i] = int(t.dy)*pw + int(t.dx)
+				}
+				offX[o][pi] = offs
+			}
+			p := (y+padding)*pw + x + padding
+			var s float32
+			for i, d := range offs {
+				s += ks[i].w * sm[p+d]
+			}
+			out.v[y*w+x] = s
+		}
+	}
+	return out, mask
+}

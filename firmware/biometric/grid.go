@@ -1,0 +1,129 @@
+package biometric
+
+import (
+	"image"
+	"math"
+)
+
+// plane is a float32 raster, row-major.
+type plane struct {
+	w, h int
+	v    []float32
+}
+
+func newPlane(w, h int) *plane { return &plane{w: w, h: h, v: make([]float32, w*h)} }
+
+// at returns the value at (x, y) clamped to the raster.
+func (p *plane) at(x, y int) float32 {
+	if x < 0 {
+		x = 0
+	} else if x >= p.w {
+		x = p.w - 1
+	}
+	if y < 0 {
+		y = 0
+	} else if y >= p.h {
+		y = p.h - 1
+	}
+	return p.v[y*p.w+x]
+}
+
+// bilinear samples p at the real position (x, y), clamped.
+func (p *plane) bilinear(x, y float64) float32 {
+	x0 := int(math.Floor(x))
+	y0 := int(math.Floor(y))
+	fx := float32(x - float64(x0))
+	fy := float32(y - float64(y0))
+	a := p.at(x0, y0)*(1-fx) + p.at(x0+1, y0)*fx
+	b := p.at(x0, y0+1)*(1-fx) + p.at(x0+1, y0+1)*fx
+	return a*(1-fy) + b*fy
+}
+
+// internalDPI is the resolution the extractor works at.
+const internalDPI = 500
+
+// loadGray converts img to a plane at internalDPI, returning the scale
+// factor from the original pixels to internal pixels.
+func loadGray(img *image.Gray, dpi int) (*plane, float64) {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	src := newPlane(w, h)
+	for y := 0; y < h; y++ {
+		row := img.Pix[(y+b.Min.Y-img.Rect.Min.Y)*img.Stride+(b.Min.X-img.Rect.Min.X):]
+		for x := 0; x < w; x++ {
+			src.v[y*w+x] = float32(row[x])
+		}
+	}
+	if dpi <= 0 || abs(dpi-internalDPI) <= 5 {
+		return src, 1
+	}
+	s := float64(internalDPI) / float64(dpi)
+	nw := int(math.Round(float64(w) * s))
+	nh := int(math.Round(float64(h) * s))
+	dst := newPlane(nw, nh)
+	if s < 1 {
+		// Box-prefilter when shrinking, so that resampling does not alias.
+		src = boxBlur(src, int(math.Round(0.5/s-0.5)))
+	}
+	for y := 0; y < nh; y++ {
+		sy := (float64(y)+0.5)/s - 0.5
+		for x := 0; x < nw; x++ {
+			dst.v[y*nw+x] = src.bilinear((float64(x)+0.5)/s-0.5, sy)
+		}
+	}
+	return dst, s
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// boxBlur returns the mean over a (2r+1)² window, using an integral image.
+func boxBlur(p *plane, r int) *plane {
+	if r <= 0 {
+		return p
+	}
+	w, h := p.w, p.h
+	ii := make([]float64, (w+1)*(h+1))
+	for y := 0; y < h; y++ {
+		var row float64
+		for x := 0; x < w; x++ {
+			row += float64(p.v[y*w+x])
+			ii[(y+1)*(w+1)+x+1] = ii[y*(w+1)+x+1] + row
+		}
+	}
+	out := newPlane(w, h)
+	for y := 0; y < h; y++ {
+		y0, y1 := max(0, y-r), min(h, y+r+1)
+		for x := 0; x < w; x++ {
+			x0, x1 := max(0, x-r), min(w, x+r+1)
+			s := ii[y1*(w+1)+x1] - ii[y0*(w+1)+x1] - ii[y1*(w+1)+x0] + ii[y0*(w+1)+x0]
+			out.v[y*w+x] = float32(s / float64((x1-x0)*(y1-y0)))
+		}
+	}
+	return out
+}
+
+// normalize returns ridges-positive, locally zero-mean unit-variance values
+// over a (2r+1)² window.
+func normalize(p *plane, r int) *plane {
+	mean := boxBlur(p, r)
+	sq := newPlane(p.w, p.h)
+	for i, v := range p.v {
+		d := v - mean.v[i]
+		sq.v[i] = d * d
+	}
+	vr := boxBlur(sq, r)
+	out := newPlane(p.w, p.h)
+	for i, v := range p.v {
+		sd := float32(math.Sqrt(float64(vr.v[i])))
+		if sd < 2 {
+			sd = 2
+		}
+		out.v[i] = (mean.v[i] - v) / sd
+	}
+	return out
+}

@@ -1,0 +1,366 @@
+package biometric
+
+import (
+	"math"
+	"sort"
+)
+
+// blockSize is the side of the blocks the orientation field, frequency and
+// foreground mask are computed on, in internal (500 dpi) pixels.
+const blockSize = 8
+
+// field holds per-block estimates.
+type field struct {
+	bw, bh int
+	// cos2, sin2 is the smoothed doubled-angle ridge orientation vector
+	// (image coordinates, y down).
+	cos2, sin2 []float32
+	coh        []float32 // orientation coherence 0..1
+	contrast   []float32 // gray-level standard deviation
+	fg         []bool    // foreground
+	period     []float32 // ridge period in pixels
+}
+
+func (f *field) theta(bx, by int) float64 {
+	i := by*f.bw + bx
+	return 0.5 * math.Atan2(float64(f.sin2[i]), float64(f.cos2[i]))
+}
+
+// orientationAt returns the ridge orientation in [0, π) (image coordinates)
+// at pixel (x, y), interpolated between blocks.
+func (f *field) orientationAt(x, y float64) float64 {
+	fx := x/blockSize - 0.5
+	fy := y/blockSize - 0.5
+	x0, y0 := int(math.Floor(fx)), int(math.Floor(fy))
+	ax, ay := fx-float64(x0), fy-float64(y0)
+	var c, s float64
+	for j := 0; j < 2; j++ {
+		for i := 0; i < 2; i++ {
+			bx, by := clamp(x0+i, 0, f.bw-1), clamp(y0+j, 0, f.bh-1)
+			wgt := (1 - math.Abs(float64(i)-ax)) * (1 - math.Abs(float64(j)-ay))
+			k := by*f.bw + bx
+			c += wgt * float64(f.cos2[k])
+			s += wgt * float64(f.sin2[k])
+		}
+	}
+	t := 0.5 * math.Atan2(s, c)
+	if t < 0 {
+		t += math.Pi
+	}
+	return t
+}
+
+func (f *field) fgAt(x, y int) bool {
+	bx, by := x/blockSize, y/blockSize
+	if x < 0 || y < 0 || bx >= f.bw || by >= f.bh {
+		return false
+	}
+	return f.fg[by*f.bw+bx]
+}
+
+func clamp(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+// estimateField computes orientation, coherence, contrast and foreground
+// from the gray image g.
+func estimateField(g *plane) *field {
+	w, h := g.w, g.h
+	bw, bh := (w+blockSize-1)/blockSize, (h+blockSize-1)/blockSize
+	nb := bw * bh
+	gxx := make([]float64, nb)
+	gyy := make([]float64, nb)
+	gxy := make([]float64, nb)
+	sum := make([]float64, nb)
+	sum2 := make([]float64, nb)
+	cnt := make([]float64, nb)
+	for y := 0; y < h; y++ {
+		by := y / blockSize
+		for x := 0; x < w; x++ {
+			bi := by*bw + x/blockSize
+			v := float64(g.v[y*w+x])
+			sum[bi] += v
+			sum2[bi] += v * v
+			cnt[bi]++
+			if x == 0 || y == 0 || x == w-1 || y == h-1 {
+				continue
+			}
+			o := y*w + x
+			a, b, c := g.v[o-w-1], g.v[o-w], g.v[o-w+1]
+			d, e := g.v[o-1], g.v[o+1]
+			f0, g0, h0 := g.v[o+w-1], g.v[o+w], g.v[o+w+1]
+			dx := float64((c + 2*e + h0) - (a + 2*d + f0))
+			dy := float64((f0 + 2*g0 + h0) - (a + 2*b + c))
+			gxx[bi] += dx * dx
+			gyy[bi] += dy * dy
+			gxy[bi] += dx * dy
+		}
+	}
+	f := &field{bw: bw, bh: bh,
+		cos2: make([]float32, nb), sin2: make([]float32, nb),
+		coh: make([]float32, nb), contrast: make([]float32, nb),
+		fg: make([]bool, nb), period: make([]float32, nb)}
+	// Aggregate over 3x3 blocks (24 px) for the raw local estimate.
+	rc := make([]float64, nb)
+	rs := make([]float64, nb)
+	for by := 0; by < bh; by++ {
+		for bx := 0; bx < bw; bx++ {
+			var xx, yy, xy, s, s2, n float64
+			for j := by - 1; j <= by+1; j++ {
+				for i := bx - 1; i <= bx+1; i++ {
+					if i < 0 || j < 0 || i >= bw || j >= bh {
+						continue
+					}
+					k := j*bw + i
+					xx += gxx[k]
+					yy += gyy[k]
+					xy += gxy[k]
+					s += sum[k]
+					s2 += sum2[k]
+					n += cnt[k]
+				}
+			}
+			k := by*bw + bx
+			den := xx + yy
+			if den > 0 {
+				f.coh[k] = float32(math.Hypot(xx-yy, 2*xy) / den)
+			}
+			// Ridge direction is perpendicular to the mean gradient:
+			// doubled angle of the ridge = doubled gradient angle + π.
+			rc[k] = -(xx - yy)
+			rs[k] = -2 * xy
+			mean := s / n
+			f.contrast[k] = float32(math.Sqrt(math.Max(0, s2/n-mean*mean)))
+		}
+	}
+	segment(f)
+	smoothOrientation(f, rc, rs)
+	return f
+}
+
+// smoothOrientation smooths the doubled-angle vectors with a Gaussian over
+// blocks, weighting foreground blocks, and stores unit vectors.
+func smoothOrientation(f *field, rc, rs []float64) {
+	const r = 2
+	const sigma = 1.5
+	var wk [2*r + 1]float64
+	for i := -r; i <= r; i++ {
+		wk[i+r] = math.Exp(-float64(i*i) / (2 * sigma * sigma))
+	}
+	bw, bh := f.bw, f.bh
+	// Normalise the raw vectors by their energy so strong blocks do not
+	// dominate, but keep coherence as weight.
+	nc := make([]float64, len(rc))
+	ns := make([]float64, len(rs))
+	for i := range rc {
+		m := math.Hypot(rc[i], rs[i])
+		if m > 0 {
+			wgt := float64(f.coh[i])
+			if !f.fg[i] {
+				wgt *= 0.05
+			}
+			nc[i] = rc[i] / m * wgt
+			ns[i] = rs[i] / m * wgt
+		}
+	}
+	for pass := 0; pass < 2; pass++ {
+		tc := make([]float64, len(rc))
+		ts := make([]float64, len(rs))
+		for by := 0; by < bh; by++ {
+			for bx := 0; bx < bw; bx++ {
+				var c, s float64
+				for i := -r; i <= r; i++ {
+					x := clamp(bx+i, 0, bw-1)
+					k := by*bw + x
+					c += wk[i+r] * nc[k]
+					s += wk[i+r] * ns[k]
+				}
+				tc[by*bw+bx], ts[by*bw+bx] = c, s
+			}
+		}
+		for by := 0; by < bh; by++ {
+			for bx := 0; bx < bw; bx++ {
+				var c, s float64
+				for j := -r; j <= r; j++ {
+					y := clamp(by+j, 0, bh-1)
+					k := y*bw + bx
+					c += wk[j+r] * tc[k]
+					s += wk[j+r] * ts[k]
+				}
+				nc[by*bw+bx], ns[by*bw+bx] = c, s
+			}
+		}
+	}
+	for i := range nc {
+		m := math.Hypot(nc[i], ns[i])
+		if m > 0 {
+			f.cos2[i] = float32(nc[i] / m)
+			f.sin2[i] = float32(ns[i] / m)
+		} else {
+			f.cos2[i] = 1
+		}
+	}
+}
+
+// segment marks the foreground blocks: enough gray-level contrast and
+// orientation coherence, cleaned up morphologically, holes filled and the
+// largest connected region kept.
+func segment(f *field) {
+	nb := f.bw * f.bh
+	cs := append([]float32(nil), f.contrast...)
+	sort.Slice(cs, func(i, j int) bool { return cs[i] < cs[j] })
+	hi := float64(cs[nb*95/100])
+	thr := math.Max(4, 0.3*hi)
+	fg := make([]bool, nb)
+	for i := 0; i < nb; i++ {
+		c := float64(f.contrast[i])
+		fg[i] = c > thr && (f.coh[i] > 0.15 || c > 0.6*hi)
+	}
+	// majority filter twice
+	for pass := 0; pass < 2; pass++ {
+		nf := make([]bool, nb)
+		for by := 0; by < f.bh; by++ {
+			for bx := 0; bx < f.bw; bx++ {
+				n, t := 0, 0
+				for j := by - 1; j <= by+1; j++ {
+					for i := bx - 1; i <= bx+1; i++ {
+						if i < 0 || j < 0 || i >= f.bw || j >= f.bh {
+							continue
+						}
+						t++
+						if fg[j*f.bw+i] {
+							n++
+						}
+					}
+				}
+				nf[by*f.bw+bx] = 2*n > t
+			}
+		}
+		fg = nf
+	}
+	// keep the largest 4-connected component
+	lab := make([]int32, nb)
+	best, bestN := int32(0), 0
+	var stack []int
+	next := int32(0)
+	for s := 0; s < nb; s++ {
+		if !fg[s] || lab[s] != 0 {
+			continue
+		}
+		next++
+		n := 0
+		stack = append(stack[:0], s)
+		lab[s] = next
+		for len(stack) > 0 {
+			k := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			n++
+			bx, by := k%f.bw, k/f.bw
+			for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+				x, y := bx+d[0], by+d[1]
+				if x < 0 || y < 0 || x >= f.bw || y >= f.bh {
+					continue
+				}
+				q := y*f.bw + x
+				if fg[q] && lab[q] == 0 {
+					lab[q] = next
+					stack = append(stack, q)
+				}
+			}
+		}
+		if n > bestN {
+			best, bestN = next, n
+		}
+	}
+	// fill holes: background not reachable from the border becomes fg
+	out := make([]bool, nb)
+	for i := range fg {
+		out[i] = lab[i] == best && best != 0
+	}
+	reach := make([]bool, nb)
+	stack = stack[:0]
+	for by := 0; by < f.bh; by++ {
+		for bx := 0; bx < f.bw; bx++ {
+			if bx == 0 || by == 0 || bx == f.bw-1 || by == f.bh-1 {
+				k := by*f.bw + bx
+				if !out[k] {
+					reach[k] = true
+					stack = append(stack, k)
+				}
+			}
+		}
+	}
+	for len(stack) > 0 {
+		k := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		bx, by := k%f.bw, k/f.bw
+		for _, d := range [4][2]int{{1, 0}, {-1, 0}, {0, 1}, {0, -1}} {
+			x, y := bx+d[0], by+d[1]
+			if x < 0 || y < 0 || x >= f.bw || y >= f.bh {
+				continue
+			}
+			q := y*f.bw + x
+			if !out[q] && !reach[q] {
+				reach[q] = true
+				stack = append(stack, q)
+			}
+		}
+	}
+	for i := range out {
+		if !reach[i] {
+			out[i] = true
+		}
+	}
+	f.fg = out
+}
+
+// borderDistance returns, per block, the distance in blocks to the nearest
+// background block or image edge (chessboard metric, capped).
+func (f *field) borderDistance() []uint8 {
+	nb := f.bw * f.bh
+	d := make([]uint8, nb)
+	for i := range d {
+		if f.fg[i] {
+			d[i] = 255
+		}
+	}
+	for pass := 0; pass < 2; pass++ {
+		for iter := 0; iter < f.bw*f.bh; iter++ {
+			changed := false
+			for by := 0; by < f.bh; by++ {
+				for bx := 0; bx < f.bw; bx++ {
+					k := by*f.bw + bx
+					if d[k] == 0 {
+						continue
+					}
+					m := uint8(255)
+					if bx == 0 || by == 0 || bx == f.bw-1 || by == f.bh-1 {
+						m = 1
+					} else {
+						for j := -1; j <= 1; j++ {
+							for i := -1; i <= 1; i++ {
+								if v := d[(by+j)*f.bw+bx+i]; v+1 < m && v < 255 {
+									m = v + 1
+								}
+							}
+						}
+					}
+					if m < d[k] {
+						d[k] = m
+						changed = true
+					}
+				}
+			}
+			if !changed {
+				break
+			}
+		}
+	}
+	return d
+}
