@@ -35,6 +35,9 @@ var (
 	ErrSensorHardware = errors.New("zfm: sensor hardware fault")
 	// ErrUnsupported means the module does not implement the instruction.
 	ErrUnsupported = errors.New("zfm: instruction not supported by the module")
+	// ErrImageSize means an uploaded image did not have the size the
+	// module reported or the configuration gave.
+	ErrImageSize = errors.New("zfm: image size mismatch")
 	// ErrTooLong means a data transfer exceeded its limit.
 	ErrTooLong = errors.New("zfm: data transfer too long")
 	// ErrHalted means the device was halted.
