@@ -65,10 +65,26 @@ func appendN(t testing.TB, ob *Outbox, s hwkey.Signer, n int) []ID {
 // items chain; prev is the hash the first item must point at (nil: do not
 // check).
 func checkChain(items []Item, s hwkey.Signer, prev *[32]byte) error {
+	return checkChainSeen(items, s, prev, nil)
+}
+
+// checkChainSeen is checkChain that verifies the signature of records whose
+// hash is not in seen only (and adds them).
+func checkChainSeen(items []Item, s hwkey.Signer, prev *[32]byte, seen map[[32]byte]bool) error {
 	for i, it := range items {
-		r, err := record.Verify(it.Bytes, s.Public())
+		h := record.Hash(it.Bytes)
+		var r *record.Record
+		var err error
+		if seen != nil && seen[h] {
+			_, r, err = record.Decode(it.Bytes)
+		} else {
+			r, err = record.Verify(it.Bytes, s.Public())
+		}
 		if err != nil {
 			return fmt.Errorf("item %s: %v", it.ID, err)
+		}
+		if seen != nil {
+			seen[h] = true
 		}
 		if r.ID.Epoch != it.ID.Epoch || r.ID.Seq != it.ID.Seq || r.Seq != it.ID.Seq {
 			return fmt.Errorf("item %s: record says %v seq %d", it.ID, r.ID, r.Seq)

@@ -330,6 +330,13 @@ func (o *Outbox) initHead(side epochState, sideOK, unknown bool) error {
 	return nil
 }
 
+// boltOptions: NoGrowSync makes the file grow by its page writes instead of
+// ftruncate, so a full disk or file size limit surfaces as the write's own
+// ENOSPC/EFBIG (bbolt flattens ftruncate errors into text). fdatasync after
+// the writes still makes the new size durable (fdatasync(2): a size change
+// is metadata needed to read the data back).
+var boltOptions = &bolt.Options{Timeout: 2 * time.Second, NoGrowSync: true}
+
 // openChecked opens the bbolt file and checks every page, turning panics
 // and memory faults on a damaged file into ErrCorrupt.
 func openChecked(path string) (db *bolt.DB, err error) {
@@ -342,7 +349,7 @@ func openChecked(path string) (db *bolt.DB, err error) {
 		}
 	}()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+	db, err = bolt.Open(path, 0o600, boltOptions)
 	if err != nil {
 		if environmental(err) {
 			return nil, err
@@ -439,13 +446,16 @@ func (o *Outbox) Close() error {
 		h, _ = getHead(tx.Bucket(bktMeta))
 		return nil
 	})
-	var errs []error
 	if h.epoch != 0 {
-		errs = append(errs, writeEpochFile(o.path+".epoch", epochState{Epoch: h.epoch, LastSeq: h.seq}))
+		// Only the epoch matters for unique ids, and it was written when
+		// the epoch began; the last sequence is a note for recovery.
+		if err := writeEpochFile(o.path+".epoch", epochState{Epoch: h.epoch, LastSeq: h.seq}); err != nil {
+			o.opts.Log.Warn("outbox: close: could not note the last sequence", "err", err)
+		}
 	}
-	errs = append(errs, o.db.Close())
+	err := o.db.Close()
 	o.db = nil
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		return fmt.Errorf("outbox: close: %w", err)
 	}
 	return nil
@@ -755,7 +765,7 @@ func (o *Outbox) Compact() error {
 	tmp := o.path + ".compact"
 	os.Remove(tmp)
 	before := fileSize(o.path)
-	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second})
+	dst, err := bolt.Open(tmp, 0o600, boltOptions)
 	if err != nil {
 		return fmt.Errorf("outbox: compact: %w", err)
 	}
@@ -781,7 +791,7 @@ func (o *Outbox) Compact() error {
 	if renameErr == nil {
 		renameErr = syncDir(dirOf(o.path))
 	}
-	db, err := bolt.Open(o.path, 0o600, &bolt.Options{Timeout: time.Second})
+	db, err := bolt.Open(o.path, 0o600, boltOptions)
 	if err != nil {
 		return fmt.Errorf("outbox: compact: reopen: %w", err)
 	}
