@@ -3,11 +3,11 @@ package screen
 import (
 	"bytes"
 	"errors"
-	fs2 "io/fs"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
+	fs2 "io/fs"
 	"math"
 	"os"
 
