@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/veraison/go-cose"
@@ -12,15 +14,25 @@ import (
 	"github.com/regterm/regterm/drivers/hwkey"
 )
 
-// Version is the schema version this firmware writes.
+// Version is the schema version this firmware writes and the newest one
+// this reader knows.
 const Version = 1
 
 // Errors.
 var (
-	// ErrMalformed means the bytes are not a binding record.
+	// ErrMalformed means the bytes are not a binding record (or not a
+	// token).
 	ErrMalformed = errors.New("record: malformed")
-	// ErrSignature means the signature does not verify.
+	// ErrSignature means the signature does not verify (or was made by a
+	// key other than the verifying one).
 	ErrSignature = errors.New("record: bad signature")
+	// ErrUnknownVersion means the signature verified but the record's
+	// schema version is newer than this reader knows; the fields it knows
+	// were decoded and the record is returned with the error.
+	ErrUnknownVersion = errors.New("record: unknown schema version")
+	// ErrInvalid means Seal was given an incomplete or inconsistent record;
+	// nothing was signed.
+	ErrInvalid = errors.New("record: invalid record")
 )
 
 // Kind says why a record exists.
@@ -32,15 +44,36 @@ const (
 	KindException Kind = 2 // supervisor-approved exception, no match
 )
 
+func (k Kind) String() string {
+	switch k {
+	case KindMatch:
+		return "match"
+	case KindException:
+		return "exception"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
 // TimeSource says where a record's timestamp came from.
 type TimeSource string
 
 // Time sources.
 const (
-	TimeRTC      TimeSource = "rtc"
+	// TimeRTC: the battery-backed real-time clock, believed set.
+	TimeRTC TimeSource = "rtc"
+	// TimeRegistry: the clock was set from the registry's signed time in
+	// this boot.
 	TimeRegistry TimeSource = "registry"
-	TimeFloor    TimeSource = "floor"
+	// TimeFloor: neither is trusted; the time is the persisted minimum
+	// (the latest time this terminal has ever known), so the record
+	// happened no earlier than it.
+	TimeFloor TimeSource = "floor"
 )
+
+// Known reports whether s is one of the time sources this reader knows.
+func (s TimeSource) Known() bool {
+	return s == TimeRTC || s == TimeRegistry || s == TimeFloor
+}
 
 // Match is the result of the fingerprint comparison.
 type Match struct {
@@ -66,7 +99,10 @@ type ID struct {
 
 func (id ID) String() string { return fmt.Sprintf("%s/%d/%d", id.Terminal, id.Epoch, id.Seq) }
 
-// Record is the binding record payload.
+// Record is the binding record payload. The CBOR map keys are the schema:
+// never renumber or reuse one; a new field gets a new key (readers ignore
+// keys they do not know, see Unknown) and, if old readers must notice it,
+// a new Version.
 type Record struct {
 	Version       uint       `cbor:"1,keyasint"`
 	Kind          Kind       `cbor:"2,keyasint"`
@@ -88,9 +124,28 @@ type Record struct {
 	TimeSource    TimeSource `cbor:"18,keyasint"`
 	BootMilli     uint64     `cbor:"19,keyasint"` // monotonic time since boot
 	Firmware      string     `cbor:"20,keyasint"`
+
+	// Unknown lists the top-level map keys of a decoded record that this
+	// reader does not know (written by newer firmware); not encoded.
+	Unknown []int64 `cbor:"-"`
 }
 
-var encMode cbor.EncMode
+// SetTime stamps r with wall-clock time t from source src and the
+// monotonic time since boot.
+func (r *Record) SetTime(t time.Time, src TimeSource, sinceBoot time.Duration) {
+	r.TimeUnixMilli = t.UnixMilli()
+	r.TimeSource = src
+	r.BootMilli = uint64(max(sinceBoot, 0) / time.Millisecond)
+}
+
+// Time is the record's wall-clock timestamp (UTC); see TimeSource for how
+// far to trust it.
+func (r *Record) Time() time.Time { return time.UnixMilli(r.TimeUnixMilli).UTC() }
+
+var (
+	encMode cbor.EncMode
+	decMode cbor.DecMode
+)
 
 func init() {
 	var err error
@@ -98,30 +153,90 @@ func init() {
 	if err != nil {
 		panic(err)
 	}
+	decMode, err = cbor.DecOptions{
+		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
+		IndefLength:      cbor.IndefLengthForbidden,
+		TagsMd:           cbor.TagsForbidden,
+		MaxNestedLevels:  8,
+		MaxArrayElements: 256,
+		MaxMapPairs:      256,
+		UTF8:             cbor.UTF8RejectInvalid,
+	}.DecMode()
+	if err != nil {
+		panic(err)
+	}
 }
 
-// Seal fills in the chain position, encodes and signs r, and returns the
-// complete COSE_Sign1 bytes. The outbox calls it inside its transaction.
+// check reports what makes r unfit to be signed.
+func (r *Record) check() error {
+	switch {
+	case r.TerminalID == "":
+		return errors.New("no terminal id")
+	case r.Kind == KindMatch && (r.Match == nil || r.Exception != nil):
+		return errors.New("a match record needs Match and no Exception")
+	case r.Kind == KindException && (r.Exception == nil || r.Match != nil):
+		return errors.New("an exception record needs Exception and no Match")
+	case r.Kind != KindMatch && r.Kind != KindException:
+		return fmt.Errorf("unknown kind %d", r.Kind)
+	case !r.TimeSource.Known():
+		return fmt.Errorf("unknown time source %q", r.TimeSource)
+	case r.TimeUnixMilli <= 0:
+		return errors.New("no timestamp")
+	case len(r.CardHash) != 0 && len(r.CardHash) != sha256.Size:
+		return fmt.Errorf("card hash of %d bytes", len(r.CardHash))
+	case len(r.TokenHash) != 0 && len(r.TokenHash) != sha256.Size:
+		return fmt.Errorf("token hash of %d bytes", len(r.TokenHash))
+	}
+	return nil
+}
+
+// Seal fills in the chain position (record id, sequence, prev, key id and
+// schema version), encodes and signs r, and returns the complete
+// COSE_Sign1 bytes. The outbox calls it inside its transaction. A record
+// that is incomplete (ErrInvalid) is not signed and r is not changed.
 func (r *Record) Seal(s hwkey.Signer, epoch, seq uint64, prev [32]byte) ([]byte, error) {
+	return r.seal(rand.Reader, s, epoch, seq, prev)
+}
+
+func (r *Record) seal(rnd io.Reader, s hwkey.Signer, epoch, seq uint64, prev [32]byte) ([]byte, error) {
+	if err := r.check(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if seq == 0 {
+		return nil, fmt.Errorf("%w: sequence numbers start at 1", ErrInvalid)
+	}
+	if seq == 1 && prev != ([32]byte{}) {
+		return nil, fmt.Errorf("%w: the first record of an epoch has a zero prev", ErrInvalid)
+	}
 	kid := s.KeyID()
 	r.Version = Version
 	r.ID = ID{Terminal: r.TerminalID, Epoch: epoch, Seq: seq}
 	r.Seq = seq
 	r.Prev = append([]byte(nil), prev[:]...)
-	r.KeyID = kid[:]
+	r.KeyID = append([]byte(nil), kid[:]...)
 	payload, err := encMode.Marshal(r)
 	if err != nil {
 		return nil, fmt.Errorf("record: encode: %w", err)
 	}
+	out, err := sign1(rnd, s, kid[:], payload)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// sign1 makes a COSE_Sign1 with ES256 by s over payload, with kid (when
+// not nil) in the protected header.
+func sign1(rnd io.Reader, s hwkey.Signer, kid, payload []byte) ([]byte, error) {
 	cs, err := cose.NewSigner(cose.AlgorithmES256, s)
 	if err != nil {
 		return nil, fmt.Errorf("record: signer: %w", err)
 	}
-	hdr := cose.Headers{Protected: cose.ProtectedHeader{
-		cose.HeaderLabelAlgorithm: cose.AlgorithmES256,
-		cose.HeaderLabelKeyID:     kid[:],
-	}}
-	out, err := cose.Sign1(rand.Reader, cs, hdr, payload, nil)
+	hdr := cose.Headers{Protected: cose.ProtectedHeader{cose.HeaderLabelAlgorithm: cose.AlgorithmES256}}
+	if kid != nil {
+		hdr.Protected[cose.HeaderLabelKeyID] = kid
+	}
+	out, err := cose.Sign1(rnd, cs, hdr, payload, nil)
 	if err != nil {
 		return nil, fmt.Errorf("record: sign: %w", err)
 	}
