@@ -1,0 +1,280 @@
+package terminal
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"sync"
+
+	"github.com/regterm/regterm/drivers/fingerprint"
+	"github.com/regterm/regterm/drivers/smartcard"
+	"github.com/regterm/regterm/firmware/biometric"
+	"github.com/regterm/regterm/firmware/biometric/reference"
+	"github.com/regterm/regterm/firmware/enroll"
+	"github.com/regterm/regterm/firmware/outbox"
+	"github.com/regterm/regterm/firmware/record"
+)
+
+// session is what the executor holds for one citizen: personal and
+// biometric data, in memory only, wiped when the session ends.
+type session struct {
+	card    *smartcard.IDCard
+	best    *biometric.Template
+	quality int
+	score   float64
+}
+
+func (s *session) wipe() {
+	if s.card != nil {
+		clear(s.card.Photo)
+		clear(s.card.Reference)
+		clear(s.card.RawHash[:])
+		*s.card = smartcard.IDCard{}
+		s.card = nil
+	}
+	if s.best != nil {
+		s.best.Wipe()
+		s.best = nil
+	}
+	s.quality, s.score = 0, 0
+}
+
+func (t *Terminal) sess(id uint64) *session {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.sessions[id]
+	if s == nil {
+		s = &session{}
+		t.sessions[id] = s
+	}
+	return s
+}
+
+func (t *Terminal) wipeAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for id, s := range t.sessions {
+		s.wipe()
+		delete(t.sessions, id)
+	}
+}
+
+// execute runs a. Drawing and wiping happen in the loop; device work runs
+// in a goroutine bounded by the action's deadline and reports an event.
+func (t *Terminal) execute(ctx context.Context, wg *sync.WaitGroup, p enroll.Phase, a enroll.Action) {
+	switch a.Kind {
+	case enroll.ActShow:
+		t.show(p, a.Screen)
+		return
+	case enroll.ActWipe:
+		t.mu.Lock()
+		if s := t.sessions[a.Session]; s != nil {
+			s.wipe()
+			delete(t.sessions, a.Session)
+		}
+		t.mu.Unlock()
+		return
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		actx, cancel := context.WithDeadline(ctx, a.Deadline)
+		defer cancel()
+		var e enroll.Event
+		switch a.Kind {
+		case enroll.ActReadCard:
+			e = t.readCard(actx, a)
+		case enroll.ActCapture:
+			e = t.capture(actx, a)
+		case enroll.ActMatch:
+			e = t.match(actx, a)
+		case enroll.ActSignAndQueue:
+			e = t.signAndQueue(actx, a)
+		default:
+			t.log.Error("unknown action", "action", a.Kind.String())
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		e.Session = a.Session
+		t.Post(e)
+	}()
+}
+
+func (t *Terminal) readCard(ctx context.Context, a enroll.Action) enroll.Event {
+	e := enroll.Event{Kind: enroll.EvCardRead}
+	card, err := t.dev.Reader.Read(ctx)
+	switch {
+	case err == nil:
+	case errors.Is(err, smartcard.ErrCardRemoved), errors.Is(err, smartcard.ErrNoCard):
+		e.Code = enroll.CodeCardRemoved
+	case errors.Is(err, smartcard.ErrInvalidCard):
+		e.Code = enroll.CodeCardInvalid
+	default:
+		e.Code = enroll.CodeCardRead
+	}
+	if err != nil {
+		t.log.Warn("card read failed", "session", a.Session, "code", e.Code, "err", err)
+		return e
+	}
+	now, _ := t.o.Clock.Now()
+	if card.Expired(now) {
+		e.Code = enroll.CodeCardExpired
+		wipeCard(card)
+		return e
+	}
+	t.sess(a.Session).card = card
+	return e
+}
+
+func wipeCard(c *smartcard.IDCard) {
+	clear(c.Photo)
+	clear(c.Reference)
+	*c = smartcard.IDCard{}
+}
+
+func (t *Terminal) capture(ctx context.Context, a enroll.Action) enroll.Event {
+	e := enroll.Event{Kind: enroll.EvCaptured, Quality: -1}
+	_ = t.dev.Sensor.SetLED(ctx, fingerprint.LEDCapture)
+	img, err := t.dev.Sensor.Capture(ctx)
+	switch {
+	case errors.Is(err, fingerprint.ErrNoFinger), errors.Is(err, context.DeadlineExceeded):
+		e.Code = enroll.CodeNoFinger
+		return e
+	case errors.Is(err, fingerprint.ErrPoorImage):
+		e.Quality = 0
+		return e
+	case err != nil:
+		t.log.Warn("sensor failed", "session", a.Session, "err", err)
+		e.Code = enroll.CodeSensor
+		return e
+	}
+	defer clear(img.Pix)
+	q := int(biometric.Quality(img))
+	e.Quality = q
+	tpl, err := biometric.Extract(img, t.dpi())
+	if err != nil {
+		e.Quality = 0 // no usable minutiae: ask again
+		return e
+	}
+	s := t.sess(a.Session)
+	t.mu.Lock()
+	if s.best == nil || q > s.quality {
+		if s.best != nil {
+			s.best.Wipe()
+		}
+		s.best, s.quality = tpl, q
+	} else {
+		tpl.Wipe()
+	}
+	t.mu.Unlock()
+	t.log.Info("captured", "session", a.Session, "attempt", a.Attempt, "quality", q)
+	return e
+}
+
+func (t *Terminal) dpi() int {
+	if d := t.dev.Sensor.Info().DPI; d > 0 {
+		return d
+	}
+	return 500
+}
+
+func (t *Terminal) match(ctx context.Context, a enroll.Action) enroll.Event {
+	e := enroll.Event{Kind: enroll.EvMatched}
+	s := t.sess(a.Session)
+	t.mu.Lock()
+	card, probe := s.card, s.best
+	t.mu.Unlock()
+	if card == nil || probe == nil {
+		e.Code = enroll.CodeCaptureFailed
+		return e
+	}
+	ref, err := t.o.References.Reference(ctx, card.CitizenID, card)
+	if err != nil {
+		t.log.Warn("no trusted reference", "session", a.Session, "untrusted", errors.Is(err, reference.ErrUntrusted), "err", err)
+		e.Code = enroll.CodeNoReference
+		return e
+	}
+	defer ref.Wipe()
+	score := biometric.Match(probe, ref.Template)
+	t.mu.Lock()
+	s.score = score
+	t.mu.Unlock()
+	e.Matched = score >= t.o.Threshold
+	t.log.Info("matched", "session", a.Session, "score", score, "threshold", t.o.Threshold, "match", e.Matched, "reference_from", ref.From)
+	if e.Matched {
+		_ = t.dev.Sensor.SetLED(ctx, fingerprint.LEDOK)
+	} else {
+		_ = t.dev.Sensor.SetLED(ctx, fingerprint.LEDFail)
+	}
+	return e
+}
+
+func (t *Terminal) signAndQueue(ctx context.Context, a enroll.Action) enroll.Event {
+	e := enroll.Event{Kind: enroll.EvRecordQueued}
+	s := t.sess(a.Session)
+	st := t.State()
+	t.mu.Lock()
+	card, quality, score := s.card, s.quality, s.score
+	t.mu.Unlock()
+	if card == nil {
+		e.Code = enroll.CodeQueue
+		return e
+	}
+	now, src := t.o.Clock.Now()
+	expires := now.Add(t.o.QRTTL)
+	sid := make([]byte, 16)
+	rand.Read(sid)
+	token, tokenHash, err := record.NewToken(t.dev.Signer, sid, t.o.TerminalID, expires)
+	if err != nil {
+		t.log.Error("token", "session", a.Session, "err", err)
+		e.Code = enroll.CodeSign
+		return e
+	}
+	r := &record.Record{
+		NoticeVersion: st.Cfg.NoticeVersion,
+		TerminalID:    t.o.TerminalID,
+		OfficerID:     st.Officer,
+		CitizenID:     card.CitizenID,
+		ChipNumber:    card.PhotoNumber,
+		LaserCode:     card.LaserCode,
+		CardHash:      append([]byte(nil), card.RawHash[:]...),
+		TokenHash:     tokenHash[:],
+		TimeUnixMilli: now.UnixMilli(),
+		TimeSource:    src,
+		BootMilli:     uint64(t.o.Now().Sub(t.boot).Milliseconds()),
+		Firmware:      FirmwareVersion,
+	}
+	switch a.Record {
+	case enroll.RecordMatch:
+		r.Kind = record.KindMatch
+		r.Match = &record.Match{Score: score, Threshold: t.o.Threshold, Quality: uint8(quality), Algorithm: biometric.AlgorithmVersion}
+	case enroll.RecordException:
+		r.Kind = record.KindException
+		r.Exception = &record.Exception{SupervisorID: a.Supervisor, Reason: st.Code}
+	}
+	seq, err := t.o.Queue.Append(ctx, r, t.dev.Signer)
+	r.CitizenID = ""
+	switch {
+	case errors.Is(err, outbox.ErrFull):
+		e.Code = enroll.CodeOutboxFull
+	case err != nil:
+		e.Code = enroll.CodeQueue
+	}
+	t.postQueue()
+	if err != nil {
+		t.log.Error("record not queued", "session", a.Session, "code", e.Code, "err", err)
+		return e
+	}
+	t.mu.Lock()
+	t.counts.Records++
+	t.mu.Unlock()
+	t.log.Info("record queued", "session", a.Session, "seq", seq, "kind", int(r.Kind), "time_source", string(src))
+	if t.o.Syncer != nil {
+		t.o.Syncer.Kick()
+	}
+	// The countdown runs on the loop's clock.
+	e.Token, e.Expires = token, t.o.Now().Add(t.o.QRTTL)
+	return e
+}
