@@ -79,3 +79,7 @@ type Reader interface {
 	String() string
 	Close() error
 }
+
+// ErrNoService means the card service (pcscd) is not running or refused
+// the client.
+var ErrNoService = errors.New("smartcard: card service (pcscd) not available")

@@ -1,0 +1,217 @@
+package pcsc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Slot is one reader seen through pcscd, with two connections: one waits
+// for reader events while the other talks to the card. It is what
+// thaiid.NewReader reads cards from.
+type Slot struct {
+	opts   Opts
+	reader string // "" until chosen: the first reader pcscd lists
+
+	mu     sync.Mutex
+	events *Client
+	cards  *Client
+}
+
+// NewSlot connects to pcscd and picks reader (empty: the first reader
+// listed). It fails with an error wrapping ErrNoService when pcscd is not
+// running and ErrNoReadersAvailable / ErrUnknownReader when the reader is
+// not there.
+func NewSlot(ctx context.Context, opts *Opts, reader string) (*Slot, error) {
+	if opts == nil {
+		opts = &DefaultOpts
+	}
+	s := &Slot{opts: *opts}
+	ev, err := New(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.events = ev
+	names, err := ev.Readers(ctx)
+	if err != nil {
+		ev.Close()
+		return nil, err
+	}
+	if reader == "" {
+		reader = names[0]
+	}
+	found := false
+	for _, n := range names {
+		found = found || n == reader
+	}
+	if !found {
+		ev.Close()
+		return nil, fmt.Errorf("pcsc: reader %q: %w (pcscd lists %q)", reader, ErrUnknownReader, names)
+	}
+	s.reader = reader
+	return s, nil
+}
+
+// Reader returns the reader's name.
+func (s *Slot) Reader() string { return s.reader }
+
+func (s *Slot) String() string { return fmt.Sprintf("%q via pcscd at %s", s.reader, s.events.Socket()) }
+
+// state returns the reader's slot in states.
+func (s *Slot) state(states []ReaderState) (ReaderState, bool) {
+	for _, st := range states {
+		if st.Name == s.reader {
+			return st, true
+		}
+	}
+	return ReaderState{}, false
+}
+
+// WaitPresence blocks until the card presence differs from last. A card
+// counts as present once pcscd has powered it (its ATR is known).
+func (s *Slot) WaitPresence(ctx context.Context, last bool) (bool, error) {
+	var gone bool
+	states, err := s.events.WaitChange(ctx, func(st []ReaderState) bool {
+		r, ok := s.state(st)
+		if !ok {
+			gone = true
+			return true
+		}
+		return r.Ready() != last && (r.Ready() || !r.Present())
+	})
+	if err != nil {
+		return last, err
+	}
+	if gone {
+		return false, fmt.Errorf("pcsc: reader %q: %w", s.reader, ErrReaderUnavailable)
+	}
+	r, _ := s.state(states)
+	return r.Ready(), nil
+}
+
+// Present reports whether a powered card is in the reader now.
+func (s *Slot) Present(ctx context.Context) (bool, error) {
+	st, err := s.events.ReaderStates(ctx)
+	if err != nil {
+		return false, err
+	}
+	r, ok := s.state(st)
+	if !ok {
+		return false, fmt.Errorf("pcsc: reader %q: %w", s.reader, ErrReaderUnavailable)
+	}
+	return r.Ready(), nil
+}
+
+// Session is an open connection to the card, inside a transaction.
+type Session struct {
+	slot *Slot
+	card *Card
+	atr  []byte
+}
+
+// Open connects to the card (shared, T=0 or T=1) and begins a transaction.
+func (s *Slot) Open(ctx context.Context) (*Session, error) {
+	s.mu.Lock()
+	if s.cards == nil {
+		c, err := New(ctx, &s.opts)
+		if err != nil {
+			s.mu.Unlock()
+			return nil, err
+		}
+		s.cards = c
+	}
+	c := s.cards
+	s.mu.Unlock()
+	card, err := c.Connect(ctx, s.reader, ShareShared, ProtocolAny)
+	if err != nil {
+		if errors.Is(err, ErrCommError) || errors.Is(err, ErrClosed) {
+			s.dropCards(c)
+		}
+		return nil, err
+	}
+	if err := card.BeginTransaction(ctx); err != nil {
+		card.Disconnect(ctx, LeaveCard)
+		return nil, err
+	}
+	st, err := card.Status(ctx)
+	if err != nil {
+		card.EndTransaction(ctx, LeaveCard)
+		card.Disconnect(ctx, LeaveCard)
+		return nil, err
+	}
+	return &Session{slot: s, card: card, atr: st.ATR}, nil
+}
+
+func (s *Slot) dropCards(c *Client) {
+	s.mu.Lock()
+	if s.cards == c {
+		s.cards = nil
+	}
+	s.mu.Unlock()
+	c.Close()
+}
+
+// ATR returns the card's answer to reset.
+func (x *Session) ATR() []byte { return append([]byte(nil), x.atr...) }
+
+// Protocol returns the active protocol.
+func (x *Session) Protocol() Protocol { return x.card.Protocol }
+
+// Transmit sends one APDU.
+func (x *Session) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
+	r, err := x.card.Transmit(ctx, cmd)
+	if err != nil && (errors.Is(err, ErrCommError) || errors.Is(err, ErrClosed)) {
+		x.slot.dropCards(x.card.c)
+	}
+	return r, err
+}
+
+// Removed reports whether the card has left the reader, giving pcscd up to
+// wait to notice (its presence poll runs every 400 ms).
+func (x *Session) Removed(ctx context.Context, wait time.Duration) bool {
+	deadline := time.Now().Add(wait)
+	for {
+		if _, err := x.card.Status(ctx); err != nil {
+			if IsRemoved(err) || errors.Is(err, ErrReaderUnavailable) {
+				return true
+			}
+		}
+		present, err := x.slot.Present(ctx)
+		if err == nil && !present {
+			return true
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Close ends the transaction and disconnects, leaving the card powered.
+func (x *Session) Close(ctx context.Context) error {
+	err := x.card.EndTransaction(ctx, LeaveCard)
+	if err2 := x.card.Disconnect(ctx, LeaveCard); err == nil {
+		err = err2
+	}
+	if IsRemoved(err) {
+		return nil
+	}
+	return err
+}
+
+// Close closes both connections to pcscd.
+func (s *Slot) Close() error {
+	s.mu.Lock()
+	c := s.cards
+	s.cards = nil
+	s.mu.Unlock()
+	err := s.events.Close()
+	if c != nil {
+		if err2 := c.Close(); err == nil {
+			err = err2
+		}
+	}
+	return err
+}
