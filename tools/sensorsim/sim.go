@@ -96,7 +96,7 @@ type FaultKind int
 // Faults.
 const (
 	FaultGarbage     FaultKind = iota + 1 // garbage bytes (with a false header) before the response
-	FaultSplit                            // the response in many small writes with gaps
+	FaultSplit                            // the start of the response in many small writes with gaps
 	FaultShort                            // frame Frame of the response cut short
 	FaultBadChecksum                      // frame Frame of the response with a wrong checksum
 	FaultPowerUp                          // stray 0x55 and 0x00 before the response
@@ -121,11 +121,12 @@ func (k FaultKind) String() string {
 	return fmt.Sprintf("fault(%d)", int(k))
 }
 
-// Fault is one injected fault; it applies to the next response (frame
-// index Frame: 0 is the acknowledge, 1.. the data packets).
+// Fault is one injected fault; it applies to a response (frame index
+// Frame: 0 is the acknowledge, 1.. the data packets) after Skip others.
 type Fault struct {
 	Kind  FaultKind
 	Frame int
+	Skip  int
 }
 
 // Stats counts what the simulator did.
@@ -449,8 +450,16 @@ func (s *Sim) receive(b []byte) {
 		if r == nil {
 			continue
 		}
-		faults := s.faults
-		s.faults = nil
+		var faults, later []Fault
+		for _, f := range s.faults {
+			if f.Skip == 0 {
+				faults = append(faults, f)
+			} else {
+				f.Skip--
+				later = append(later, f)
+			}
+		}
+		s.faults = later
 		s.mu.Unlock()
 		if r.delay > 0 && s.cfg.Paced {
 			time.Sleep(r.delay)
@@ -538,6 +547,9 @@ func (s *Sim) send(frames [][]byte, faults []Fault) {
 	s.transmit(out, split)
 }
 
+// splitBytes is how much of a response FaultSplit splits.
+const splitBytes = 600
+
 // transmit puts bytes on the line: paced at the module's baud, garbled
 // when the host listens at another rate, in small pieces when split.
 func (s *Sim) transmit(b []byte, split bool) {
@@ -556,7 +568,7 @@ func (s *Sim) transmit(b []byte, split bool) {
 		chunk = max(1, int(2*time.Millisecond/bt)) // a write every ~2 ms
 	}
 	if split {
-		chunk = 3
+		chunk = 3 // the first splitBytes only
 	}
 	now := time.Now()
 	start := s.txFree
@@ -568,6 +580,13 @@ func (s *Sim) transmit(b []byte, split bool) {
 		case <-s.closed:
 			return
 		default:
+		}
+		if split && off >= splitBytes {
+			split = false
+			chunk = len(b)
+			if paced {
+				chunk = max(1, int(2*time.Millisecond/bt))
+			}
 		}
 		end := min(off+chunk, len(b))
 		if paced {

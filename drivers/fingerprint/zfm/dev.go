@@ -134,8 +134,8 @@ type Dev struct {
 	opts  Opts
 	port  Port
 	reset gpio.PinOut
-	log  *slog.Logger
-	clk  Clock
+	log   *slog.Logger
+	clk   Clock
 
 	rxc    chan []byte
 	done   chan struct{}
@@ -387,14 +387,18 @@ type exchange struct {
 	timeout <-chan time.Time
 	after   time.Duration
 	rx      int
+	corrupt error // first corrupted frame, while waiting for an acknowledge
 }
 
 func (d *Dev) begin(ctx context.Context, after time.Duration) *exchange {
 	return &exchange{ctx: ctx, timeout: d.clk.After(after), after: after}
 }
 
-// recv returns the next packet from our module.
-func (d *Dev) recv(x *exchange) (Packet, error) {
+// recv returns the next packet from our module. With tolerant (waiting
+// for an acknowledge) a corrupted frame does not end the attempt at once:
+// line noise before the answer is skipped, and a good frame within a
+// short grace period is taken; otherwise the corruption is returned.
+func (d *Dev) recv(x *exchange, tolerant bool) (Packet, error) {
 	for {
 		pkt, err := d.parser.Next()
 		switch {
@@ -406,7 +410,14 @@ func (d *Dev) recv(x *exchange) (Packet, error) {
 			return pkt, nil
 		case !errors.Is(err, ErrIncomplete):
 			d.stats.Corrupt++
-			return Packet{}, err
+			if !tolerant {
+				return Packet{}, err
+			}
+			if x.corrupt == nil {
+				x.corrupt = err
+				x.timeout = d.clk.After(5*time.Millisecond + d.wire(2*(Overhead+64)))
+			}
+			continue
 		}
 		select {
 		case b, ok := <-d.rxc:
@@ -420,6 +431,9 @@ func (d *Dev) recv(x *exchange) (Packet, error) {
 			d.stats.RxBytes += int64(len(b))
 			d.parser.Feed(b)
 		case <-x.timeout:
+			if x.corrupt != nil {
+				return Packet{}, x.corrupt
+			}
 			d.stats.Timeouts++
 			return Packet{}, &rxTimeout{after: x.after, silent: x.rx == 0 && d.parser.Buffered() == 0}
 		case <-x.ctx.Done():
@@ -527,7 +541,7 @@ func (d *Dev) once(ctx context.Context, ins byte, params []byte, respLen int, pr
 		return nil, err
 	}
 	x := d.begin(ctx, d.deadline(len(cmd)+Overhead+1+respLen, proc))
-	pkt, err := d.recv(x)
+	pkt, err := d.recv(x, true)
 	if err != nil {
 		return nil, err
 	}

@@ -519,7 +519,7 @@ func (d *Dev) uploadOnce(ctx context.Context, ins byte, params []byte, expect, l
 	}
 	packets := (n + d.packet - 1) / d.packet
 	x := d.begin(ctx, d.deadline(len(cmd)+Overhead+1+n+packets*Overhead, d.opts.Latency))
-	pkt, err := d.recv(x)
+	pkt, err := d.recv(x, true)
 	if err != nil {
 		return nil, err
 	}
@@ -528,7 +528,7 @@ func (d *Dev) uploadOnce(ctx context.Context, ins byte, params []byte, expect, l
 	}
 	buf := make([]byte, 0, n)
 	for {
-		pkt, err := d.recv(x)
+		pkt, err := d.recv(x, false)
 		if err != nil {
 			return nil, err
 		}

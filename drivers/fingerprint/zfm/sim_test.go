@@ -3,6 +3,7 @@ package zfm_test
 import (
 	"context"
 	"image"
+	"log/slog"
 	"math"
 	"testing"
 	"time"
@@ -31,6 +32,7 @@ func fastOpts() *zfm.Opts {
 		PowerUpTimeout: 150 * time.Millisecond,
 		ResetPulse:     5 * time.Millisecond,
 		Poll:           5 * time.Millisecond,
+		Log:            slog.New(slog.DiscardHandler),
 	}
 }
 
