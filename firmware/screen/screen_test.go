@@ -2,9 +2,7 @@ package screen
 
 import (
 	"bytes"
-	"errors"
 	"flag"
-	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -203,6 +201,3 @@ func readPNG(t testing.TB, path string) image.Image {
 	}
 	return img
 }
-
-var _ = errors.Is
-var _ = fmt.Sprint
