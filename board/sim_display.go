@@ -2,54 +2,36 @@
 
 package board
 
-// PLACEHOLDER until the display issue lands: writes each frame as a PNG.
-// The owner replaces it with drivers/display/virtual.
-
 import (
 	"context"
 	"fmt"
 	"image"
-	"image/color"
-	"image/draw"
-	"image/png"
 	"os"
-	"path/filepath"
+
+	"github.com/regterm/regterm/drivers/display/virtual"
 )
 
-type pngDisplay struct {
-	dir   string
-	frame *image.RGBA
-	n     int
-}
-
+// openSimDisplay opens the virtual display: one PNG per shown frame into
+// env.FramesDir when set, and the screen drawn live into the terminal
+// (stdout) with half-block characters when env.Live.
 func openSimDisplay(ctx context.Context, p *Profile, env *Env, d *Devices) error {
-	if env.FramesDir != "" {
-		if err := os.MkdirAll(env.FramesDir, 0o755); err != nil {
-			return err
-		}
+	w, h := p.Display.Width, p.Display.Height
+	if w == 0 || h == 0 {
+		w, h = 240, 320
 	}
-	pd := &pngDisplay{dir: env.FramesDir, frame: image.NewRGBA(image.Rect(0, 0, p.Display.Width, p.Display.Height))}
-	d.Display = pd
-	d.OnClose(pd.Halt)
+	if p.Display.Rotation == 90 || p.Display.Rotation == 270 {
+		w, h = h, w // as the ST7789 reports its bounds
+	}
+	o := &virtual.Opts{Dir: env.FramesDir}
+	if env.Live {
+		o.Term = os.Stdout
+	}
+	v, err := virtual.New(image.Pt(w, h), o)
+	if err != nil {
+		return fmt.Errorf("display: %w", err)
+	}
+	d.Display = v
+	d.OnClose(v.Halt)
+	env.Log.Info("board: sim: virtual display", "size", fmt.Sprintf("%dx%d", w, h), "frames", env.FramesDir, "live", env.Live)
 	return nil
 }
-
-func (p *pngDisplay) ColorModel() color.Model { return color.RGBAModel }
-func (p *pngDisplay) Bounds() image.Rectangle { return p.frame.Bounds() }
-func (p *pngDisplay) Draw(r image.Rectangle, src image.Image, sp image.Point) error {
-	draw.Draw(p.frame, r, src, sp, draw.Src)
-	if p.dir == "" {
-		return nil
-	}
-	p.n++
-	f, err := os.Create(filepath.Join(p.dir, fmt.Sprintf("frame-%04d.png", p.n)))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return png.Encode(f, p.frame)
-}
-func (p *pngDisplay) Backlight(uint8) error { return nil }
-func (p *pngDisplay) Sleep(bool) error      { return nil }
-func (p *pngDisplay) String() string        { return "png display " + p.dir }
-func (p *pngDisplay) Halt() error           { return nil }

@@ -32,8 +32,8 @@ type Opts struct {
 	// are designed for 240x320 portrait and scale to other sizes.
 	Size image.Point
 	// FontPath is the Thai font (TTF/OTF); default DefaultFontPath. When
-	// the default is missing the renderer draws the English lines only
-	// and logs it; a path that was given must exist.
+	// the default (empty or named) is missing the renderer draws the
+	// English lines only and logs it; any other path must exist.
 	FontPath string
 	// BoldFontPath is the Thai bold font; default DefaultBoldFontPath
 	// with the default FontPath, else FontPath; FontPath when missing.
@@ -91,8 +91,10 @@ func New(d display.Display, o *Opts) (*Renderer, error) {
 	if opts.Size.X < 120 || opts.Size.Y < 160 || opts.Size.X > b.Dx() || opts.Size.Y > b.Dy() {
 		return nil, fmt.Errorf("%w: %v on a %v display (want at least 120x160)", ErrSize, opts.Size, b.Size())
 	}
-	thaiDefault, latinDefault := opts.FontPath == "", opts.LatinFontPath == ""
-	if thaiDefault {
+	// The default paths, named or not, fall back when the file is missing.
+	thaiDefault := opts.FontPath == "" || opts.FontPath == DefaultFontPath || opts.FontPath == defaultFont
+	latinDefault := opts.LatinFontPath == "" || opts.LatinFontPath == DefaultLatinPath || opts.LatinFontPath == defaultLatinFont
+	if opts.FontPath == "" {
 		opts.FontPath = defaultFont
 	}
 	if opts.BoldFontPath == "" {
@@ -101,7 +103,7 @@ func New(d display.Display, o *Opts) (*Renderer, error) {
 			opts.BoldFontPath = defaultBoldFont
 		}
 	}
-	if latinDefault {
+	if opts.LatinFontPath == "" {
 		opts.LatinFontPath = defaultLatinFont
 	}
 	if opts.LatinBoldFontPath == "" {
