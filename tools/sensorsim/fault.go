@@ -1,0 +1,35 @@
+package sensorsim
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ParseFault parses "KIND[:FRAME[:SKIP]]" with KIND one of garbage, split,
+// short, badsum, powerup, silent (the command line's -fault values).
+func ParseFault(s string) (Fault, error) {
+	parts := strings.Split(strings.TrimSpace(s), ":")
+	var f Fault
+	for k := FaultGarbage; k <= FaultSilent; k++ {
+		if k.String() == parts[0] {
+			f.Kind = k
+		}
+	}
+	if f.Kind == 0 {
+		return Fault{}, fmt.Errorf("sensorsim: fault %q: kind must be garbage, split, short, badsum, powerup or silent", s)
+	}
+	if len(parts) > 3 {
+		return Fault{}, fmt.Errorf("sensorsim: fault %q: want KIND[:FRAME[:SKIP]]", s)
+	}
+	for i, dst := range []*int{&f.Frame, &f.Skip} {
+		if len(parts) > i+1 {
+			n, err := strconv.Atoi(parts[i+1])
+			if err != nil || n < 0 || n > 1<<16 {
+				return Fault{}, fmt.Errorf("sensorsim: fault %q: bad number %q", s, parts[i+1])
+			}
+			*dst = n
+		}
+	}
+	return f, nil
+}
