@@ -43,7 +43,9 @@ func (e *StatusError) Error() string {
 }
 
 // Is makes errors.Is(err, ErrNotFound) true for a 404.
-func (e *StatusError) Is(target error) bool { return target == ErrNotFound && e.Code == http.StatusNotFound }
+func (e *StatusError) Is(target error) bool {
+	return target == ErrNotFound && e.Code == http.StatusNotFound
+}
 
 // Config says how to reach the registry.
 type Config struct {
