@@ -34,34 +34,75 @@ type Opts struct {
 // reach the registry in time.
 var ErrNotSynced = errors.New("daemon: records not synced")
 
-// Run runs the terminal on dev until ctx is done (or the scripted
-// enrollments are over).
+// Daemon is a running terminal.
+type Daemon struct {
+	Terminal *terminal.Terminal
+	Outbox   *outbox.Outbox
+	cancel   context.CancelFunc
+	done     chan error
+}
+
+// Stop stops the terminal and closes the outbox.
+func (d *Daemon) Stop() error {
+	d.cancel()
+	err := <-d.done
+	if cerr := d.Outbox.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Done is closed with the terminal's result when it stops by itself.
+func (d *Daemon) Done() <-chan error { return d.done }
+
+// Run runs the terminal on dev until ctx is done, or until the scripted
+// enrollments of o are over.
 func Run(ctx context.Context, c *config.Config, dev *board.Devices, o Opts) error {
+	d, err := Start(ctx, c, dev, o)
+	if err != nil {
+		return err
+	}
+	if o.Enrollments <= 0 {
+		select {
+		case <-ctx.Done():
+		case err := <-d.done: // the loop ended by itself
+			d.done <- err
+		}
+		return d.Stop()
+	}
+	err = script(ctx, d.Terminal, dev, d.Outbox, o)
+	return errors.Join(err, d.Stop())
+}
+
+// Start starts the terminal on dev.
+func Start(ctx context.Context, c *config.Config, dev *board.Devices, o Opts) (*Daemon, error) {
 	log := o.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	if err := os.MkdirAll(c.StateDir, 0o700); err != nil {
-		return fmt.Errorf("daemon: state dir: %w", err)
+		return nil, fmt.Errorf("daemon: state dir: %w", err)
 	}
 	q, err := outbox.Open(filepath.Join(c.StateDir, "outbox.db"), &outbox.Opts{MaxRecords: c.Outbox.MaxRecords, MaxBytes: c.Outbox.MaxBytes})
 	if err != nil && !errors.Is(err, outbox.ErrCorrupt) {
-		return fmt.Errorf("daemon: %w", err)
+		return nil, fmt.Errorf("daemon: %w", err)
 	}
 	if err != nil {
 		log.Error("outbox was corrupt: moved aside, new chain epoch", "err", err)
 	}
-	defer q.Close()
-
+	ctx, cancel := context.WithCancel(ctx)
+	fail := func(err error) (*Daemon, error) {
+		cancel()
+		q.Close()
+		return nil, err
+	}
 	scr, err := screen.New(dev.Display, &screen.Opts{FontPath: c.Screen.Font})
 	if err != nil {
-		return fmt.Errorf("daemon: %w", err)
+		return fail(fmt.Errorf("daemon: %w", err))
 	}
 	up, err := uplinkOf(c, dev)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	var refs reference.Chain
 	if up != nil {
@@ -69,7 +110,7 @@ func Run(ctx context.Context, c *config.Config, dev *board.Devices, o Opts) erro
 	}
 	sync, err := startSync(ctx, c, q, dev, up, log)
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	ec := enroll.Config{
 		MaxAttempts: c.Enroll.MaxAttempts, QualityGate: c.Enroll.QualityGate, NoticeVersion: c.Enroll.NoticeVersion,
@@ -84,19 +125,13 @@ func Run(ctx context.Context, c *config.Config, dev *board.Devices, o Opts) erro
 		References: refs, Queue: q, Screen: scr, Syncer: sync, Log: log,
 	})
 	if err != nil {
-		return err
+		return fail(err)
 	}
 	log.Info("terminal starting", "terminal", c.TerminalID, "board", c.Board, "firmware", terminal.FirmwareVersion,
 		"sensor", dev.Sensor.String(), "reader", dev.Reader.String(), "key", dev.Signer.String())
-	done := make(chan error, 1)
-	go func() { done <- term.Run(ctx) }()
-	if o.Enrollments <= 0 {
-		return <-done
-	}
-	err = script(ctx, term, dev, q, o)
-	cancel()
-	<-done
-	return err
+	d := &Daemon{Terminal: term, Outbox: q, cancel: cancel, done: make(chan error, 1)}
+	go func() { d.done <- term.Run(ctx) }()
+	return d, nil
 }
 
 // script runs the scripted enrollments and prints the summary line.
@@ -104,7 +139,7 @@ func script(ctx context.Context, term *terminal.Terminal, dev *board.Devices, q 
 	if dev.Sim == nil {
 		return fmt.Errorf("daemon: scripted enrollments need the sim board")
 	}
-	n, err := dev.Sim.Enroll(ctx, observer{term}, o.Enrollments)
+	n, err := dev.Sim.Enroll(ctx, Observer{term}, o.Enrollments)
 	if err != nil {
 		return fmt.Errorf("daemon: after %d enrollment(s): %w", n, err)
 	}
@@ -120,14 +155,16 @@ func script(ctx context.Context, term *terminal.Terminal, dev *board.Devices, q 
 	return nil
 }
 
-// observer adapts the terminal to the sim board's script.
-type observer struct{ t *terminal.Terminal }
+// Observer adapts the terminal to the sim board's script.
+type Observer struct{ T *terminal.Terminal }
 
-func (o observer) Login(officer string) {
-	o.t.Post(enroll.Event{Kind: enroll.EvOfficerLogin, Officer: officer})
+// Login implements board.Terminal.
+func (o Observer) Login(officer string) {
+	o.T.Post(enroll.Event{Kind: enroll.EvOfficerLogin, Officer: officer})
 }
 
-func (o observer) WaitScreen(ctx context.Context, names ...string) (string, string, error) {
-	s, err := o.t.WaitScreen(ctx, names...)
+// WaitScreen implements board.Terminal.
+func (o Observer) WaitScreen(ctx context.Context, names ...string) (string, string, error) {
+	s, err := o.T.WaitScreen(ctx, names...)
 	return s.ID.String(), s.Code, err
 }
