@@ -12,12 +12,12 @@ import (
 
 	"github.com/regterm/regterm/board"
 	"github.com/regterm/regterm/firmware/biometric"
-	"github.com/regterm/regterm/firmware/biometric/reference"
 	"github.com/regterm/regterm/firmware/config"
 	"github.com/regterm/regterm/firmware/enroll"
 	"github.com/regterm/regterm/firmware/outbox"
 	"github.com/regterm/regterm/firmware/screen"
 	"github.com/regterm/regterm/firmware/terminal"
+	"github.com/regterm/regterm/firmware/trustedtime"
 )
 
 // Opts are the run's options beyond the configuration.
@@ -38,6 +38,7 @@ var ErrNotSynced = errors.New("daemon: records not synced")
 type Daemon struct {
 	Terminal *terminal.Terminal
 	Outbox   *outbox.Outbox
+	clock    *trustedtime.Clock
 	cancel   context.CancelFunc
 	done     chan error
 }
@@ -46,10 +47,7 @@ type Daemon struct {
 func (d *Daemon) Stop() error {
 	d.cancel()
 	err := <-d.done
-	if cerr := d.Outbox.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return errors.Join(err, d.clock.Sync(), d.Outbox.Close())
 }
 
 // Done is closed with the terminal's result when it stops by itself.
@@ -100,17 +98,13 @@ func Start(ctx context.Context, c *config.Config, dev *board.Devices, o Opts) (*
 	if err != nil {
 		return fail(fmt.Errorf("daemon: %w", err))
 	}
-	up, err := uplinkOf(c, dev)
+	up, err := startUplink(ctx, c, q, dev, log)
 	if err != nil {
 		return fail(err)
 	}
-	var refs reference.Chain
-	if up != nil {
-		refs = append(refs, &reference.CardSource{RegistryKey: up.RegistryKey})
-	}
-	sync, err := startSync(ctx, c, q, dev, up, log)
-	if err != nil {
-		return fail(err)
+	var sync terminal.Syncer
+	if up.syncer != nil {
+		sync = up.syncer
 	}
 	ec := enroll.Config{
 		MaxAttempts: c.Enroll.MaxAttempts, QualityGate: c.Enroll.QualityGate, NoticeVersion: c.Enroll.NoticeVersion,
@@ -122,14 +116,14 @@ func Start(ctx context.Context, c *config.Config, dev *board.Devices, o Opts) (*
 	}, terminal.Opts{
 		TerminalID: c.TerminalID, Enroll: ec, QRTTL: c.Enroll.QRTTL,
 		Threshold:  biometric.ThresholdForFMR(c.Enroll.MatchFMR),
-		References: refs, Queue: q, Screen: scr, Syncer: sync, Log: log,
+		References: up.refs, Queue: q, Screen: scr, Syncer: sync, Clock: up.clock, Log: log,
 	})
 	if err != nil {
 		return fail(err)
 	}
 	log.Info("terminal starting", "terminal", c.TerminalID, "board", c.Board, "firmware", terminal.FirmwareVersion,
 		"sensor", dev.Sensor.String(), "reader", dev.Reader.String(), "key", dev.Signer.String())
-	d := &Daemon{Terminal: term, Outbox: q, cancel: cancel, done: make(chan error, 1)}
+	d := &Daemon{Terminal: term, Outbox: q, clock: up.clock, cancel: cancel, done: make(chan error, 1)}
 	go func() { d.done <- term.Run(ctx) }()
 	return d, nil
 }
