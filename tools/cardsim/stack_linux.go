@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
@@ -101,9 +102,14 @@ func StartStack(ctx context.Context, o StackOpts) (*Stack, error) {
 	s.Socket = fmt.Sprintf("/proc/%d/root/run/pcscd/pcscd.comm", pid)
 	deadline := time.Now().Add(o.Timeout)
 	for {
-		if c, err := net.Dial("unix", s.Socket); err == nil {
-			c.Close()
-			break
+		// Until sh has mounted the private /run and exec'd pcscd, the path
+		// would still reach this namespace's /run: check it is pcscd first.
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+		if strings.TrimSpace(string(comm)) == "pcscd" {
+			if c, err := net.Dial("unix", s.Socket); err == nil {
+				c.Close()
+				break
+			}
 		}
 		select {
 		case <-s.done:

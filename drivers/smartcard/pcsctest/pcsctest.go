@@ -126,8 +126,14 @@ func startInner() (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, cardsim.PCSCDArgs(bin, filepath.Join(dir, "reader.conf.d"))...)
+	args := cardsim.PCSCDArgs(bin, filepath.Join(dir, "reader.conf.d"))
+	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	if os.Getenv("REGTERM_PCSCTEST_DEBUG") != "" {
+		// pcscd's debug log (with APDUs) on the test's stderr.
+		cmd.Args = append(cmd.Args, "-d", "-a")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start pcscd: %w", err)
@@ -185,13 +191,37 @@ func InsertInto(t testing.TB, opts *pcsc.Opts, reader string, v *cardsim.VICC, c
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := v.Insert(ctx, card); err != nil {
+	if err := InsertWait(ctx, opts, reader, v, card); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { v.Remove() })
-	if err := WaitState(ctx, opts, reader, true); err != nil {
-		t.Fatalf("card inserted in %q not seen by pcscd: %v", reader, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		RemoveWait(ctx, opts, reader, v)
+	})
+}
+
+// InsertWait removes any card from v (waiting until pcscd has noticed: vpcd
+// only accepts a new card once it has seen the old one go), inserts card and
+// waits until pcscd has powered it.
+func InsertWait(ctx context.Context, opts *pcsc.Opts, reader string, v *cardsim.VICC, card *cardsim.Card) error {
+	v.Remove()
+	if err := WaitState(ctx, opts, reader, false); err != nil {
+		return fmt.Errorf("pcsctest: reader %q not empty: %w", reader, err)
 	}
+	if err := v.Insert(ctx, card); err != nil {
+		return err
+	}
+	if err := WaitState(ctx, opts, reader, true); err != nil {
+		return fmt.Errorf("pcsctest: card inserted in %q not seen by pcscd: %w", reader, err)
+	}
+	return nil
+}
+
+// RemoveWait removes the card from v and waits until pcscd has noticed.
+func RemoveWait(ctx context.Context, opts *pcsc.Opts, reader string, v *cardsim.VICC) error {
+	v.Remove()
+	return WaitState(ctx, opts, reader, false)
 }
 
 // WaitState waits until reader's card is present and powered (present) or
