@@ -248,6 +248,9 @@ func (r *Renderer) text(t string, size int, bold bool, c color.Color, box image.
 		px--
 		l = r.shaped(t, px, bold)
 	}
+	if l.width > fixed.I(box.Dx()) {
+		r.overflow = append(r.overflow, t)
+	}
 	var x fixed.Int26_6
 	switch a {
 	case left:

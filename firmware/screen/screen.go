@@ -68,8 +68,7 @@ type Renderer struct {
 	scale       float64
 	origin      image.Point
 
-	// stats
-	sent int // pixels sent to the display, for the benchmarks
+	overflow []string // texts too wide for their box even when shrunk (tests)
 }
 
 type lineKey struct {
@@ -173,7 +172,6 @@ func (r *Renderer) Show(s enroll.Screen) error {
 			r.shown = false
 			return fmt.Errorf("screen: show %s: %w", s.ID, err)
 		}
-		r.sent += rc.Dx() * rc.Dy()
 	}
 	if err := display.Flush(r.d); err != nil {
 		return fmt.Errorf("screen: show %s: %w", s.ID, err)

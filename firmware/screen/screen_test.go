@@ -106,6 +106,9 @@ func TestGolden(t *testing.T) {
 			if err := r.Show(tc.s); err != nil {
 				t.Fatal(err)
 			}
+			if len(r.overflow) > 0 {
+				t.Errorf("texts too wide for their box: %q", r.overflow)
+			}
 			got := r.Frame()
 			if !bytes.Equal(got.Pix, d.Frame().Pix) {
 				t.Fatal("the display does not show the renderer's frame")
