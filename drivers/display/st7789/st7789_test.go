@@ -545,3 +545,28 @@ func BenchmarkFullFrame(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/frame")
 }
+
+// TestDrawNoAllocs: converting to RGB565 allocates nothing per pixel, or
+// at all, for RGBA, uniform and (after the first) other sources.
+func TestDrawNoAllocs(t *testing.T) {
+	p := spitest.NewRecordRaw(io.Discard)
+	o := DefaultOpts
+	o.Sleep = func(time.Duration) {}
+	d, err := New(p, &gpiotest.Pin{N: "DC"}, &gpiotest.Pin{N: "RST"}, nil, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgba := image.NewRGBA(d.Bounds())
+	gray := image.NewGray(d.Bounds())
+	uni := image.NewUniform(color.RGBA{1, 2, 3, 255})
+	for _, src := range []image.Image{rgba, gray, uni} {
+		d.Draw(d.Bounds(), src, image.Point{}) // the scratch image, once
+		if n := testing.AllocsPerRun(5, func() {
+			if err := d.Draw(d.Bounds(), src, image.Point{}); err != nil {
+				t.Fatal(err)
+			}
+		}); n > 1 {
+			t.Errorf("%T: %.0f allocations per frame", src, n)
+		}
+	}
+}
