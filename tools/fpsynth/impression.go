@@ -1,0 +1,162 @@
+package fpsynth
+
+import (
+	"fmt"
+	"image"
+	"math"
+)
+
+// Impression describes how a finger touched the sensor.
+type Impression struct {
+	// Dx, Dy move the finger over the sensor, in impression pixels.
+	Dx, Dy float64
+	// Rotation turns the finger, in radians (positive turns
+	// counter-clockwise as seen on the image).
+	Rotation float64
+	// Distortion is the amplitude of the elastic skin distortion in
+	// pixels at the contact region's rim (0 rigid, 3..8 typical).
+	Distortion float64
+	// Pressure in [0, 1]: low pressure gives thin, broken ridges and a
+	// small contact region, high pressure thick ridges and a large one.
+	Pressure float64
+	// Dryness in [0, 1] is how unevenly the skin touches (patchy ridges).
+	Dryness float64
+	// Noise in [0, 1] is the sensor noise level.
+	Noise float64
+	// Seed drives the distortion field, dryness pattern and noise.
+	Seed uint64
+}
+
+// RandomImpression draws impression parameters from seed, in the ranges
+// of an attended live-scan capture: within ±10% of the frame and ±15°,
+// moderate distortion, pressure and noise.
+func (f *Finger) RandomImpression(seed uint64) Impression {
+	rng := newRand(seed, 2)
+	u := func(a, b float64) float64 { return a + (b-a)*rng.Float64() }
+	w, h := float64(f.opts.Width), float64(f.opts.Height)
+	return Impression{
+		Dx:         u(-0.08, 0.08) * w,
+		Dy:         u(-0.08, 0.08) * h,
+		Rotation:   u(-15, 15) * math.Pi / 180,
+		Distortion: u(1, 5) * float64(f.opts.DPI) / 500,
+		Pressure:   u(0.35, 0.85),
+		Dryness:    u(0, 0.5),
+		Noise:      u(0.1, 0.4),
+		Seed:       seed,
+	}
+}
+
+// Impression renders the impression RandomImpression(seed) draws.
+func (f *Finger) Impression(seed uint64) *image.Gray {
+	img, _ := f.Render(f.RandomImpression(seed))
+	return img
+}
+
+// Render draws impression p of f: an 8-bit grayscale image of the
+// finger's Opts size, dark ridges on a light background.
+func (f *Finger) Render(p Impression) (*image.Gray, error) {
+	for _, v := range []float64{p.Dx, p.Dy, p.Rotation, p.Distortion, p.Pressure, p.Dryness, p.Noise} {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%w: impression parameter %v", ErrOpts, v)
+		}
+	}
+	if p.Pressure < 0 || p.Pressure > 1 || p.Dryness < 0 || p.Dryness > 1 || p.Noise < 0 || p.Noise > 1 || p.Distortion < 0 || p.Distortion > 50 {
+		return nil, fmt.Errorf("%w: impression %+v out of range", ErrOpts, p)
+	}
+	rng := newRand(p.Seed, 3)
+	W, H := f.opts.Width, f.opts.Height
+	img := image.NewGray(image.Rect(0, 0, W, H))
+	buf := make([]float32, W*H)
+
+	// Contact region: an ellipse around the finger centre (master
+	// coordinates), larger with pressure.
+	mcx, mcy := float64(f.w)/2, float64(f.h)*0.47
+	ax := float64(W) * (0.36 + 0.14*p.Pressure)
+	ay := float64(H) * (0.42 + 0.14*p.Pressure)
+	rim := 0.12 + 0.1*(1-p.Pressure) // soft edge width, as a fraction
+
+	// Elastic distortion: a smooth displacement field, zero in the
+	// contact centre, growing towards the rim.
+	dxn := smoothNoise(rng, 3, 1.5*float64(W))
+	dyn := smoothNoise(rng, 3, 1.5*float64(W))
+	dry := smoothNoise(rng, 5, 6*f.Period)
+	dry2 := smoothNoise(rng, 4, 20*f.Period)
+
+	cos, sin := math.Cos(p.Rotation), math.Sin(p.Rotation)
+	icx, icy := float64(W)/2+p.Dx, float64(H)/2+p.Dy
+	thr := 0.25 - 0.75*p.Pressure // ridge threshold: lower = thicker
+	for y := 0; y < H; y++ {
+		for x := 0; x < W; x++ {
+			// impression -> finger coordinates: undo translation and
+			// rotation (image y is down, so a CCW turn on screen is a
+			// negative angle in these coordinates)
+			ux, uy := float64(x)+0.5-icx, float64(y)+0.5-icy
+			fx := cos*ux - sin*uy
+			fy := sin*ux + cos*uy
+			e := math.Sqrt(sq(fx/ax) + sq(fy/ay))
+			if e >= 1+rim {
+				buf[y*W+x] = 0
+				continue
+			}
+			d := p.Distortion * math.Min(1, e*e)
+			mx := mcx + fx + d*dxn(fx, fy)
+			my := mcy + fy + d*dyn(fx, fy)
+			r := f.bilinear(mx, my)
+			t := thr + 0.6*p.Dryness*dry(mx, my) + 0.15*dry2(mx, my)
+			// less contact towards the rim
+			if e > 1-rim {
+				t += (e - (1 - rim)) / (2 * rim) * 1.2
+			}
+			ink := (r - t) * 2.2
+			ink = math.Min(1, math.Max(0, ink))
+			buf[y*W+x] = float32(ink)
+		}
+	}
+	// sensor: blur, background, noise
+	blur3(buf, W, H)
+	bg := 215 + 25*rng.Float64()
+	dark := 30 + 40*rng.Float64()
+	sigma := 3 + 22*p.Noise
+	for i, v := range buf {
+		g := bg - (bg-dark)*float64(v) + rng.NormFloat64()*sigma
+		img.Pix[i] = uint8(math.Min(255, math.Max(0, math.Round(g))))
+	}
+	return img, nil
+}
+
+// bilinear samples the master ridge pattern at (x, y); outside it is 0.
+// (x, y) are master coordinates in impression pixels.
+func (f *Finger) bilinear(x, y float64) float64 {
+	x = x*gridScale - 0.5
+	y = y*gridScale - 0.5
+	x0, y0 := math.Floor(x), math.Floor(y)
+	ix, iy := int(x0), int(y0)
+	if ix < 0 || iy < 0 || ix+1 >= f.gw || iy+1 >= f.gh {
+		return 0
+	}
+	ax, ay := float32(x-x0), float32(y-y0)
+	i := iy*f.gw + ix
+	r := f.ridge
+	top := r[i] + (r[i+1]-r[i])*ax
+	bot := r[i+f.gw] + (r[i+f.gw+1]-r[i+f.gw])*ax
+	return float64(top + (bot-top)*ay)
+}
+
+// blur3 applies a separable [1 2 1]/4 blur in place.
+func blur3(b []float32, w, h int) {
+	tmp := make([]float32, len(b))
+	for y := 0; y < h; y++ {
+		r := b[y*w : (y+1)*w]
+		t := tmp[y*w : (y+1)*w]
+		for x := range r {
+			l, rr := r[max(x-1, 0)], r[min(x+1, w-1)]
+			t[x] = (l + 2*r[x] + rr) / 4
+		}
+	}
+	for y := 0; y < h; y++ {
+		u, d := max(y-1, 0), min(y+1, h-1)
+		for x := 0; x < w; x++ {
+			b[y*w+x] = (tmp[u*w+x] + 2*tmp[y*w+x] + tmp[d*w+x]) / 4
+		}
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package fpsynth
+
+const raceEnabled = false
