@@ -93,6 +93,9 @@ func ExtractFeatures(img *image.Gray, dpi int) (*Features, error) {
 	}
 	k.thin()
 	raw := findMinutiae(k, st.f, st.bd)
+	if debugHook != nil {
+		debugHook(st, e, k, raw)
+	}
 	if len(raw) > maxMinutia {
 		sort.SliceStable(raw, func(i, j int) bool { return raw[i].quality > raw[j].quality })
 		raw = raw[:maxMinutia]
@@ -121,6 +124,9 @@ func ExtractFeatures(img *image.Gray, dpi int) (*Features, error) {
 	}
 	return ft, nil
 }
+
+// debugHook, set by tests, sees the intermediate results.
+var debugHook func(a *analysis, enhanced *plane, skeleton *skel, ms []rawMinutia)
 
 // analysis is the shared first stage of Extract and Quality.
 type analysis struct {

@@ -14,17 +14,22 @@ import (
 // pairs the pairing is grown breadth-first along compatible edges, which
 // tolerates skin distortion because only local geometry is compared.
 
-const (
+var (
 	edgesPerMinutia = 12
-	maxEdgeLen      = 250 // pixels at 500 dpi
-	angleSteps      = 256 // quantisation of angles in edges
-	angleTol        = 14  // in angleSteps
+	angleTol        = 14 // in angleSteps
 	rotationTol     = 0.55
 	roots           = 6
-	lenBin          = 8
-	nLenBins        = maxEdgeLen/lenBin + 2
-	angBins         = 16
-	nBins           = nLenBins * angBins * angBins
+	scoreMode       = 1
+)
+
+const (
+	maxRoots   = 32
+	maxEdgeLen = 250 // pixels at 500 dpi
+	angleSteps = 256 // quantisation of angles in edges
+	lenBin     = 8
+	nLenBins   = maxEdgeLen/lenBin + 2
+	angBins    = 16
+	nBins      = nLenBins * angBins * angBins
 )
 
 type pmin struct {
@@ -46,6 +51,9 @@ type Prepared struct {
 	min     []pmin
 	edgeOff []uint16
 	edges   []edge
+
+	hull []pt // convex hull of the minutiae, counter-clockwise
+	cyl  []cylinder
 
 	hashOnce sync.Once
 	hashOff  []uint32
@@ -131,6 +139,12 @@ func Prepare(t *Template) *Prepared {
 		}
 		p.edgeOff = append(p.edgeOff, uint16(len(p.edges)))
 	}
+	pts := make([]pt, n)
+	for i, m := range p.min {
+		pts[i] = pt{m.x, m.y}
+	}
+	p.hull = convexHull(pts)
+	p.buildCylinders()
 	return p
 }
 
@@ -193,6 +207,8 @@ func (p *Prepared) buildHash() {
 }
 
 type scratch struct {
+	lam    []float32
+	cands  []cpair
 	votes  []uint16
 	pm, cm []int16
 	heap   pairHeap
@@ -263,7 +279,7 @@ func compatible(pe, ce edge) (float32, bool) {
 	if da > angleTol || db > angleTol {
 		return 0, false
 	}
-	return float32(dl)/float32(t) + float32(da+db)/angleTol, true
+	return float32(dl)/float32(t) + float32(da+db)/float32(angleTol), true
 }
 
 // Match compares the probe p against candidate c and returns the
@@ -300,10 +316,31 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 			}
 		}
 	}
+	if cap(s.lam) < np*nc {
+		s.lam = make([]float32, np*nc)
+	}
+	lam := s.lam[:np*nc]
+	for i := 0; i < np; i++ {
+		for j := 0; j < nc; j++ {
+			k := i*nc + j
+			lam[k] = 0
+			if !p.cyl[i].ok || !c.cyl[j].ok || angDiff(float64(p.min[i].a), float64(c.min[j].a)) > math.Pi/2 {
+				continue
+			}
+			lam[k] = cylSim(&p.cyl[i], &c.cyl[j])
+		}
+	}
+	if scoreMode == 2 {
+		return lss(lam, np, nc)
+	}
 	// top roots
-	var top [roots]int32
-	var topV [roots]uint16
-	for i, v := range votes {
+	var top [maxRoots]int32
+	var topV [maxRoots]float32
+	for i := range votes {
+		v := float32(votes[i])
+		if scoreMode == 1 {
+			v = lam[i]
+		}
 		if v <= topV[roots-1] {
 			continue
 		}
@@ -380,12 +417,10 @@ func (p *Prepared) grow(c *Prepared, rp, rc int, pm, cm []int16, s *scratch) flo
 		}
 	}
 	s.heap = h
-	if paired < 2 {
+	if paired < 3 {
 		return 0
 	}
-	np, nc := float64(len(p.min)), float64(len(c.min))
-	m := float64(paired)
-	return m * m / math.Sqrt(np*nc) * (1 + 0.02*float64(support)/m)
+	return p.consolidate(c, pm, cm, s)
 }
 
 // Match returns the calibrated similarity of templates a and b (see

@@ -81,10 +81,10 @@ func touching(k *skel, cur int, t *tracer) bool {
 			c |= 1 << d
 		}
 	}
-	return simpleLUT[c] || bits(c) <= 1
+	return simpleLUT[c] || popc(c) <= 1
 }
 
-func bits(c int) int {
+func popc(c int) int {
 	n := 0
 	for c != 0 {
 		n += c & 1
@@ -116,7 +116,7 @@ func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 				continue
 			}
 			c := k.code(i)
-			n := bits(c)
+			n := popc(c)
 			switch {
 			case n == 1:
 				ms = append(ms, rawMinutia{x: float64(x), y: float64(y), kind: KindEnding, px: i})

@@ -132,7 +132,7 @@ func (k *skel) thin() {
 	for y := 0; y < k.h; y++ {
 		i := k.idx(0, y)
 		for x := 0; x < k.w; x, i = x+1, i+1 {
-			if k.b[i] != 0 && simpleLUT[k.code(i)] && k.neighbours(i) == 2 {
+			if k.b[i] != 0 && simpleLUT[k.code(i)] {
 				k.b[i] = 0
 			}
 		}

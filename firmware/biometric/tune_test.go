@@ -1,0 +1,139 @@
+package biometric
+
+import (
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+type tuneSet struct {
+	name   string
+	dpi    int
+	finger []int
+	tpl    []*Template
+}
+
+func loadTuneSet(t *testing.T, dir string, dpi int) *tuneSet {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.tif"))
+	sort.Strings(files)
+	ts := &tuneSet{name: filepath.Base(dir), dpi: dpi}
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, _, err := image.Decode(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := img.(*image.Gray)
+		tp, err := Extract(g, dpi)
+		if err != nil {
+			tp = &Template{}
+		}
+		base := filepath.Base(f)
+		fi := 0
+		for _, c := range base[:strings.IndexByte(base, '_')] {
+			fi = fi*10 + int(c-'0')
+		}
+		ts.finger = append(ts.finger, fi)
+		ts.tpl = append(ts.tpl, tp)
+	}
+	return ts
+}
+
+func (ts *tuneSet) scores() (gen, imp []float64) {
+	prep := make([]*Prepared, len(ts.tpl))
+	for i, t := range ts.tpl {
+		prep[i] = Prepare(t)
+	}
+	for i := range prep {
+		for j := i + 1; j < len(prep); j++ {
+			s := prep[i].matchRaw(prep[j])
+			if ts.finger[i] == ts.finger[j] {
+				gen = append(gen, s)
+			} else {
+				imp = append(imp, s)
+			}
+		}
+	}
+	return
+}
+
+func tuneEER(gen, imp []float64) float64 {
+	// threshold sweep
+	all := append(append([]float64(nil), gen...), imp...)
+	sort.Float64s(all)
+	best := 1.0
+	for _, th := range all {
+		var fm, fn float64
+		for _, s := range imp {
+			if s >= th {
+				fm++
+			}
+		}
+		for _, s := range gen {
+			if s < th {
+				fn++
+			}
+		}
+		fm /= float64(len(imp))
+		fn /= float64(len(gen))
+		e := fm
+		if fn > e {
+			e = fn
+		}
+		if e < best {
+			best = e
+		}
+	}
+	return best
+}
+
+// TestTune prints the extended-impostor EER of every FVC set (FPTUNE=1).
+func TestTune(t *testing.T) {
+	if os.Getenv("FPTUNE") == "" {
+		t.Skip("FPTUNE=1 to run")
+	}
+	root := "/work/shared/data/fingerprints"
+	var sets []*tuneSet
+	for _, db := range []string{"fvc2002_db1_b", "fvc2002_db2_b", "fvc2002_db3_b", "fvc2002_db4_b"} {
+		dpi := 500
+		if db == "fvc2002_db2_b" {
+			dpi = 569
+		}
+		sets = append(sets, loadTuneSet(t, filepath.Join(root, db), dpi))
+	}
+	run := func(label string) {
+		var line []string
+		var sum float64
+		for _, s := range sets {
+			g, i := s.scores()
+			e := tuneEER(g, i)
+			sum += e
+			line = append(line, s.name[8:]+"="+ftoa(100*e))
+		}
+		t.Logf("%-30s %s  mean=%s", label, strings.Join(line, " "), ftoa(100*sum/4))
+	}
+	run("base")
+	if os.Getenv("FPTUNE") == "grid" {
+		for _, w := range []float64{0.5, 0.75} {
+			typeW = w
+			run("typeW=" + ftoa(w))
+		}
+		typeW = 1
+	}
+}
+
+func ftoa(v float64) string {
+	return strings.TrimRight(strings.TrimRight(sprintf("%.2f", v), "0"), ".")
+}
+
+func itoa(v int) string { return sprintf("%d", v) }
+
+var sprintf = fmt.Sprintf
