@@ -201,49 +201,19 @@ func InsertInto(t testing.TB, opts *pcsc.Opts, reader string, v *cardsim.VICC, c
 	})
 }
 
-// InsertWait removes any card from v (waiting until pcscd has noticed: vpcd
-// only accepts a new card once it has seen the old one go), inserts card and
-// waits until pcscd has powered it.
+// InsertWait is cardsim.InsertWait.
 func InsertWait(ctx context.Context, opts *pcsc.Opts, reader string, v *cardsim.VICC, card *cardsim.Card) error {
-	v.Remove()
-	if err := WaitState(ctx, opts, reader, false); err != nil {
-		return fmt.Errorf("pcsctest: reader %q not empty: %w", reader, err)
-	}
-	if err := v.Insert(ctx, card); err != nil {
-		return err
-	}
-	if err := WaitState(ctx, opts, reader, true); err != nil {
-		return fmt.Errorf("pcsctest: card inserted in %q not seen by pcscd: %w", reader, err)
-	}
-	return nil
+	return cardsim.InsertWait(ctx, opts, reader, v, card)
 }
 
-// RemoveWait removes the card from v and waits until pcscd has noticed.
+// RemoveWait is cardsim.RemoveWait.
 func RemoveWait(ctx context.Context, opts *pcsc.Opts, reader string, v *cardsim.VICC) error {
-	v.Remove()
-	return WaitState(ctx, opts, reader, false)
+	return cardsim.RemoveWait(ctx, opts, reader, v)
 }
 
-// WaitState waits until reader's card is present and powered (present) or
-// absent (!present).
+// WaitState is cardsim.WaitState.
 func WaitState(ctx context.Context, opts *pcsc.Opts, reader string, present bool) error {
-	c, err := pcsc.New(ctx, opts)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	_, err = c.WaitChange(ctx, func(st []pcsc.ReaderState) bool {
-		for _, s := range st {
-			if s.Name == reader {
-				if present {
-					return s.Ready()
-				}
-				return !s.Present()
-			}
-		}
-		return false
-	})
-	return err
+	return cardsim.WaitState(ctx, opts, reader, present)
 }
 
 // StartDaemon starts another pcscd (with or without a vpcd reader) in its
