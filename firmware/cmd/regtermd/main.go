@@ -7,6 +7,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -31,7 +32,11 @@ func main() {
 		os.Exit(2)
 	}
 	cfg.ApplyFlags(*state, *demo || *loop > 0)
-	log, closeLog, err := daemon.Logger(cfg, os.Stderr)
+	logOut := io.Writer(os.Stderr)
+	if *live { // the screen is drawn on stdout: log only to the file
+		logOut = io.Discard
+	}
+	log, closeLog, err := daemon.Logger(cfg, logOut)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "regtermd:", err)
 		os.Exit(2)
