@@ -212,6 +212,17 @@ func TestR503(t *testing.T) {
 	}
 	finger := ridges(400, 400) // cropped to 192x192
 	p.PlaceFinger(finger)
+	if err := d.GenImg(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Img2Tz(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	// The R503's template is 1536 bytes: read until PID 08, whatever the
+	// length.
+	if tmpl, err := d.UpChar(ctx, 1); err != nil || len(tmpl) != 1536 || !bytes.Equal(tmpl, p.Char(1)) {
+		t.Errorf("UpChar: %d bytes, %v; want the module's 1536", len(tmpl), err)
+	}
 	img, err := d.Capture(ctx)
 	if err != nil {
 		t.Fatalf("Capture: %v", err)

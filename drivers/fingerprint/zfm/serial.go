@@ -1,6 +1,7 @@
 package zfm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tarm/serial"
+	"periph.io/x/conn/v3/gpio"
 )
 
 // SerialPort is a UART opened by device path with github.com/tarm/serial.
@@ -108,3 +110,19 @@ func (s *SerialPort) Close() error {
 }
 
 func (s *SerialPort) String() string { return s.name }
+
+// Open opens the serial device path at baud (the rate the module is
+// believed to be at; New probes others too) and the module on it. The
+// port is closed when New fails, and by Halt.
+func Open(ctx context.Context, path string, baud int, reset gpio.PinOut, opts *Opts) (*Dev, error) {
+	p, err := OpenPort(path, baud)
+	if err != nil {
+		return nil, err
+	}
+	d, err := New(ctx, p, reset, opts)
+	if err != nil {
+		p.Close()
+		return nil, fmt.Errorf("zfm: %s: %w", path, err)
+	}
+	return d, nil
+}

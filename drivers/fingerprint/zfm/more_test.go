@@ -1,0 +1,93 @@
+package zfm_test
+
+import (
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/regterm/regterm/drivers/fingerprint/zfm"
+	"github.com/regterm/regterm/tools/sensorsim"
+)
+
+// TestPlainPort drives the module through a bare *os.File: no baud
+// control, reads that block, Halt that closes it.
+func TestPlainPort(t *testing.T) {
+	p := startSim(t, sensorsim.Config{})
+	f, err := os.OpenFile(p.Path(), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := zfm.New(ctxT(t), f, nil, fastOpts())
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if s := d.Stats(); s.Baud != 57600 || s.PacketSize != 256 {
+		t.Errorf("got %d baud, %d-byte packets; want 57600, 256", s.Baud, s.PacketSize)
+	}
+	if _, err := d.TempleteNum(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- d.Halt() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Halt: %v", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Halt hangs on a blocking port")
+	}
+}
+
+// TestConcurrentUse: exchanges from several goroutines are serialised.
+func TestConcurrentUse(t *testing.T) {
+	p := startSim(t, sensorsim.Config{})
+	d := openDev(t, p, 57600, fastOpts())
+	p.PlaceFinger(ridges(256, 288))
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 3; j++ {
+				if _, err := d.TempleteNum(ctxT(t)); err != nil {
+					errs <- err
+				}
+				if err := d.GenImg(ctxT(t)); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if s := d.Stats(); s.Retries != 0 || s.Corrupt != 0 {
+		t.Errorf("concurrent use caused %d retries, %d corrupt frames", s.Retries, s.Corrupt)
+	}
+}
+
+// TestPowerUpGlitches: a module that sends 00 55 00 when it boots, slowly.
+func TestPowerUpGlitches(t *testing.T) {
+	p := startSim(t, sensorsim.Config{PowerUpBytes: []byte{0x00, 0x55, 0x00}, PowerUpDelay: 60 * time.Millisecond})
+	d := openDev(t, p, 57600, fastOpts())
+	for i := 0; i < 2; i++ {
+		if err := d.Reset(ctxT(t)); err != nil {
+			t.Fatalf("Reset %d: %v", i, err)
+		}
+		if _, err := d.TempleteNum(ctxT(t)); err != nil {
+			t.Fatalf("after Reset %d: %v", i, err)
+		}
+	}
+	if s := p.Stats(); s.PowerUps != 2 {
+		t.Errorf("module booted %d times, want 2", s.PowerUps)
+	}
+	if s := d.Stats(); s.Corrupt != 0 || s.Resets != 2 {
+		t.Errorf("driver: %d corrupt frames, %d resets; want 0, 2", s.Corrupt, s.Resets)
+	}
+}
