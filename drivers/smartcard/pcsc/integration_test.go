@@ -141,3 +141,97 @@ func TestNoCard(t *testing.T) {
 		t.Errorf("connect to unknown reader: %v, want ErrUnknownReader", err)
 	}
 }
+
+// Reader-state events: the table shows insertion and removal, with the
+// event counter going up.
+func TestReaderStateEvents(t *testing.T) {
+	env := pcsctest.Require(t)
+	ctx := ctxT(t)
+	c, err := pcsc.New(ctx, env.Opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	reader := env.Slots[1].Reader
+	slot := func(st []pcsc.ReaderState) pcsc.ReaderState {
+		for _, s := range st {
+			if s.Name == reader {
+				return s
+			}
+		}
+		t.Fatalf("reader %q missing", reader)
+		return pcsc.ReaderState{}
+	}
+	st, err := c.ReaderStates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slot(st)
+	if before.Present() || before.State&pcsc.StateAbsent == 0 {
+		t.Fatalf("empty slot state %+v", before)
+	}
+	v := cardsim.NewVICC(env.Slots[1].Addr, nil)
+	atr := []byte{0x3B, 0x68, 0x00, 0x00, 0x00, 0x73, 0xC8, 0x40, 0x12, 0x00, 0x90, 0x00}
+	go func() { time.Sleep(100 * time.Millisecond); v.Insert(ctx, testCard(t, atr)) }()
+	st, err = c.WaitChange(ctx, func(st []pcsc.ReaderState) bool { return slot(st).Ready() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := slot(st)
+	if !bytes.Equal(in.ATR, atr) || in.EventCounter <= before.EventCounter {
+		t.Errorf("after insertion: %+v (before: counter %d)", in, before.EventCounter)
+	}
+	go func() { time.Sleep(100 * time.Millisecond); v.Remove() }()
+	st, err = c.WaitChange(ctx, func(st []pcsc.ReaderState) bool { return !slot(st).Present() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := slot(st); out.EventCounter <= in.EventCounter || len(out.ATR) != 0 {
+		t.Errorf("after removal: %+v", out)
+	}
+}
+
+// pcscd going away mid-session gives clear errors, and so does a socket
+// with no pcscd behind it.
+func TestPCSCDStops(t *testing.T) {
+	pcsctest.Require(t)
+	s := pcsctest.StartDaemon(t, cardsim.StackOpts{Port: 36100})
+	ctx := ctxT(t)
+	c, err := pcsc.New(ctx, &pcsc.Opts{Socket: s.Socket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if names, err := c.Readers(ctx); err != nil || len(names) != 2 {
+		t.Fatalf("Readers = %q, %v", names, err)
+	}
+	socket := s.Socket
+	s.Stop()
+	if _, err := c.Readers(ctx); !errors.Is(err, pcsc.ErrCommError) {
+		t.Errorf("Readers after pcscd stopped: %v, want ErrCommError", err)
+	}
+	if _, err := pcsc.New(ctx, &pcsc.Opts{Socket: socket}); !errors.Is(err, pcsc.ErrNoService) {
+		t.Errorf("New after pcscd stopped: %v, want ErrNoService", err)
+	}
+}
+
+func ExampleClient() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pcsc.New(ctx, nil) // $PCSCLITE_CSOCK_NAME or /run/pcscd/pcscd.comm
+	if err != nil {
+		return // errors.Is(err, pcsc.ErrNoService): pcscd is not running
+	}
+	defer c.Close()
+	readers, err := c.Readers(ctx)
+	if err != nil {
+		return
+	}
+	card, err := c.Connect(ctx, readers[0], pcsc.ShareShared, pcsc.ProtocolAny)
+	if err != nil {
+		return // errors.Is(err, pcsc.ErrNoSmartcard): the reader is empty
+	}
+	defer card.Disconnect(ctx, pcsc.LeaveCard)
+	resp, err := card.Transmit(ctx, []byte{0x00, 0xA4, 0x04, 0x00, 0x08, 0xA0, 0x00, 0x00, 0x00, 0x54, 0x48, 0x00, 0x01})
+	_, _ = resp, err
+}
