@@ -109,7 +109,7 @@ func init() {
 	var err error
 	batchDec, err = cbor.DecOptions{
 		MaxArrayElements: MaxBatch,
-		MaxNestedLevels:  2,
+		MaxNestedLevels:  4,
 		IndefLength:      cbor.IndefLengthForbidden,
 	}.DecMode()
 	if err != nil {
