@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // ErrRefused is returned when a key backend is not allowed by the
@@ -32,4 +33,22 @@ func KeyID(pub crypto.PublicKey) ([32]byte, error) {
 		return [32]byte{}, fmt.Errorf("hwkey: key id: %w", err)
 	}
 	return sha256.Sum256(der), nil
+}
+
+// ContextSigner is a Signer whose signature can be bounded by a context
+// (the tpm2 and atecc608 backends). Use SignContext to call it.
+type ContextSigner interface {
+	SignContext(ctx context.Context, digest []byte, opts crypto.SignerOpts) ([]byte, error)
+}
+
+// SignContext signs digest with s, bounded by ctx when s is a
+// ContextSigner; otherwise it checks ctx and calls Sign.
+func SignContext(ctx context.Context, s crypto.Signer, rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	if cs, ok := s.(ContextSigner); ok {
+		return cs.SignContext(ctx, digest, opts)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.Sign(rand, digest, opts)
 }

@@ -85,7 +85,10 @@ type Dev struct {
 	halted   bool
 }
 
-var _ hwkey.Signer = (*Dev)(nil)
+var (
+	_ hwkey.Signer        = (*Dev)(nil)
+	_ hwkey.ContextSigner = (*Dev)(nil)
+)
 
 // New probes the chip on bus: wake token, Info revision, the configuration
 // zone (serial number, slot settings, locks), and the slot's public key.

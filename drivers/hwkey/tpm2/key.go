@@ -89,7 +89,10 @@ type Key struct {
 	closed  bool
 }
 
-var _ hwkey.Signer = (*Key)(nil)
+var (
+	_ hwkey.Signer        = (*Key)(nil)
+	_ hwkey.ContextSigner = (*Key)(nil)
+)
 
 // Open opens the TPM by name ("/dev/tpmrm0" or "tcp:HOST:PORT") and the key
 // at opts.Handle, creating and persisting it when the handle is empty.
