@@ -153,6 +153,23 @@ type Dev struct {
 	stats    LinkStats
 	halted   atomic.Bool
 	haltOnce sync.Once
+
+	// pub is a snapshot of info and stats for Info, String and Stats,
+	// which must not wait for an exchange (an upload takes seconds).
+	pubMu sync.Mutex
+	pub   LinkStats
+	pinfo fingerprint.Info
+	pprod *ProdInfo
+}
+
+// unlock publishes the snapshot and releases the exchange lock.
+func (d *Dev) unlock() {
+	s := d.stats
+	s.Baud, s.PacketSize = d.baud, d.packet
+	d.pubMu.Lock()
+	d.pub, d.pinfo, d.pprod = s, d.info, d.prod
+	d.pubMu.Unlock()
+	d.mu.Unlock()
 }
 
 var _ fingerprint.Sensor = (*Dev)(nil)
@@ -200,7 +217,7 @@ func New(ctx context.Context, port Port, reset gpio.PinOut, opts *Opts) (*Dev, e
 	go d.reader()
 	d.mu.Lock()
 	err := d.open(ctx)
-	d.mu.Unlock()
+	d.unlock()
 	if err != nil {
 		d.Halt()
 		return nil, err
@@ -296,33 +313,31 @@ func (d *Dev) reader() {
 
 // String describes the device.
 func (d *Dev) String() string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return fmt.Sprintf("zfm %s addr %08x at %d baud, %d-byte packets", d.info.Model, d.opts.Address, d.baud, d.packet)
+	d.pubMu.Lock()
+	defer d.pubMu.Unlock()
+	return fmt.Sprintf("zfm %s addr %08x at %d baud, %d-byte packets", d.pinfo.Model, d.opts.Address, d.pub.Baud, d.pub.PacketSize)
 }
 
 // Info returns the module description and image geometry.
 func (d *Dev) Info() fingerprint.Info {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.info
+	d.pubMu.Lock()
+	defer d.pubMu.Unlock()
+	return d.pinfo
 }
 
 // ProdInfo returns what ReadProdInfo reported at open, or nil when the
 // module does not support it.
 func (d *Dev) ProdInfo() *ProdInfo {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.prod
+	d.pubMu.Lock()
+	defer d.pubMu.Unlock()
+	return d.pprod
 }
 
-// Stats returns the link counters.
+// Stats returns the link counters as of the last finished exchange.
 func (d *Dev) Stats() LinkStats {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	s := d.stats
-	s.Baud, s.PacketSize = d.baud, d.packet
-	return s
+	d.pubMu.Lock()
+	defer d.pubMu.Unlock()
+	return d.pub
 }
 
 // Halt turns the LED off when it can, stops the reader and closes the port
@@ -338,7 +353,7 @@ func (d *Dev) Halt() error {
 				_ = d.aura(ctx, AuraOff, 0, 0, 0)
 				cancel()
 			}
-			d.mu.Unlock()
+			d.unlock()
 		}
 		d.halted.Store(true)
 		close(d.done)

@@ -106,7 +106,7 @@ func (d *Dev) simple(ctx context.Context, name string, ins byte, params []byte, 
 	if err := d.lock(); err != nil {
 		return nil, err
 	}
-	defer d.mu.Unlock()
+	defer d.unlock()
 	return d.call(ctx, name, ins, params, respLen, proc)
 }
 
@@ -194,7 +194,7 @@ func (d *Dev) SetSysPara(ctx context.Context, param, value byte) error {
 	if err := d.lock(); err != nil {
 		return err
 	}
-	defer d.mu.Unlock()
+	defer d.unlock()
 	_, err := d.call(ctx, "SetSysPara", InsSetSysPara, []byte{param, value}, 0, d.opts.CaptureLatency)
 	if err == nil && param == ParamPacketSize && value <= 3 {
 		d.packet = 32 << value
@@ -207,7 +207,7 @@ func (d *Dev) ReadSysPara(ctx context.Context) (SysPara, error) {
 	if err := d.lock(); err != nil {
 		return SysPara{}, err
 	}
-	defer d.mu.Unlock()
+	defer d.unlock()
 	return d.readSysPara(ctx)
 }
 
@@ -308,7 +308,7 @@ func (d *Dev) AuraLedConfig(ctx context.Context, ctrl, speed, color, count byte)
 	if err := d.lock(); err != nil {
 		return err
 	}
-	defer d.mu.Unlock()
+	defer d.unlock()
 	return d.aura(ctx, ctrl, speed, color, count)
 }
 
@@ -322,7 +322,7 @@ func (d *Dev) SetLED(ctx context.Context, l fingerprint.LED) error {
 	if err := d.lock(); err != nil {
 		return err
 	}
-	defer d.mu.Unlock()
+	defer d.unlock()
 	if d.noAura {
 		return nil
 	}
@@ -355,7 +355,7 @@ func (d *Dev) SoftRst(ctx context.Context) error {
 	if err := d.lock(); err != nil {
 		return err
 	}
-	defer d.mu.Unlock()
+	defer d.unlock()
 	return d.softRst(ctx)
 }
 
@@ -374,7 +374,7 @@ func (d *Dev) Reset(ctx context.Context) error {
 	if err := d.lock(); err != nil {
 		return err
 	}
-	defer d.mu.Unlock()
+	defer d.unlock()
 	if d.reset != nil {
 		return d.powerCycle(ctx)
 	}
@@ -421,7 +421,7 @@ func (d *Dev) UpImage(ctx context.Context) (*image.Gray, error) {
 	if err := d.lock(); err != nil {
 		return nil, err
 	}
-	defer d.mu.Unlock()
+	defer d.unlock()
 	size := d.info.Size
 	total := size.X * size.Y / 2
 	data, err := d.upload(ctx, "UpImage", InsUpImage, nil, total, total, d.opts.Progress)
@@ -442,7 +442,7 @@ func (d *Dev) DownImage(ctx context.Context, img *image.Gray) error {
 	if err := d.lock(); err != nil {
 		return err
 	}
-	defer d.mu.Unlock()
+	defer d.unlock()
 	size := d.info.Size
 	if img.Rect.Size() != size {
 		return fmt.Errorf("zfm: DownImage: image %v, module %v: %w", img.Rect.Size(), size, ErrArgument)
@@ -463,7 +463,7 @@ func (d *Dev) UpChar(ctx context.Context, buf byte) ([]byte, error) {
 	if err := d.lock(); err != nil {
 		return nil, err
 	}
-	defer d.mu.Unlock()
+	defer d.unlock()
 	return d.upload(ctx, "UpChar", InsUpChar, []byte{buf}, 0, d.opts.MaxTemplate, nil)
 }
 
@@ -475,7 +475,7 @@ func (d *Dev) DownChar(ctx context.Context, buf byte, tmpl []byte) error {
 	if err := d.lock(); err != nil {
 		return err
 	}
-	defer d.mu.Unlock()
+	defer d.unlock()
 	return d.download(ctx, "DownChar", InsDownChar, []byte{buf}, tmpl)
 }
 
