@@ -91,10 +91,16 @@ func (s *Slot) WaitPresence(ctx context.Context, last bool) (bool, error) {
 	return r.Ready(), nil
 }
 
-// Present reports whether a powered card is in the reader now.
+// Present reports whether a powered card is in the reader now. It uses the
+// card connection, so it does not wait for a WaitPresence in progress.
 func (s *Slot) Present(ctx context.Context) (bool, error) {
-	st, err := s.events.ReaderStates(ctx)
+	c, err := s.cardsClient(ctx)
 	if err != nil {
+		return false, err
+	}
+	st, err := c.ReaderStates(ctx)
+	if err != nil {
+		s.dropCards(c)
 		return false, err
 	}
 	r, ok := s.state(st)
@@ -102,6 +108,19 @@ func (s *Slot) Present(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("pcsc: reader %q: %w", s.reader, ErrReaderUnavailable)
 	}
 	return r.Ready(), nil
+}
+
+func (s *Slot) cardsClient(ctx context.Context) (*Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cards == nil {
+		c, err := New(ctx, &s.opts)
+		if err != nil {
+			return nil, err
+		}
+		s.cards = c
+	}
+	return s.cards, nil
 }
 
 // Session is an open connection to the card, inside a transaction.
@@ -113,17 +132,10 @@ type Session struct {
 
 // Open connects to the card (shared, T=0 or T=1) and begins a transaction.
 func (s *Slot) Open(ctx context.Context) (*Session, error) {
-	s.mu.Lock()
-	if s.cards == nil {
-		c, err := New(ctx, &s.opts)
-		if err != nil {
-			s.mu.Unlock()
-			return nil, err
-		}
-		s.cards = c
+	c, err := s.cardsClient(ctx)
+	if err != nil {
+		return nil, err
 	}
-	c := s.cards
-	s.mu.Unlock()
 	card, err := c.Connect(ctx, s.reader, ShareShared, ProtocolAny)
 	if err != nil {
 		if errors.Is(err, ErrCommError) || errors.Is(err, ErrClosed) {
@@ -173,14 +185,19 @@ func (x *Session) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 func (x *Session) Removed(ctx context.Context, wait time.Duration) bool {
 	deadline := time.Now().Add(wait)
 	for {
-		if _, err := x.card.Status(ctx); err != nil {
-			if IsRemoved(err) || errors.Is(err, ErrReaderUnavailable) {
+		st, err := x.card.Status(ctx)
+		if err != nil && (IsRemoved(err) || errors.Is(err, ErrReaderUnavailable)) {
+			return true
+		}
+		if err == nil && st.State&StatePresent == 0 {
+			return true
+		}
+		if err != nil && (errors.Is(err, ErrCommError) || errors.Is(err, ErrClosed)) {
+			// The connection is gone: ask over a new one.
+			x.slot.dropCards(x.card.c)
+			if present, err := x.slot.Present(ctx); err == nil && !present {
 				return true
 			}
-		}
-		present, err := x.slot.Present(ctx)
-		if err == nil && !present {
-			return true
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			return false

@@ -3,6 +3,7 @@ package thaiid_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -174,4 +175,68 @@ func BenchmarkFullReadThroughPCSCD(b *testing.B) {
 	el := time.Since(start)
 	b.ReportMetric(float64(el.Microseconds())/1000/float64(b.N), "ms/read")
 	b.ReportMetric(float64(apdus)/float64(b.N), "APDUs/read")
+}
+
+// The firmware waits for removal while it reads: the two use separate
+// connections to pcscd and do not block each other.
+func TestReadWhileWaitingForRemoval(t *testing.T) {
+	env := pcsctest.Require(t)
+	card, want := load(t, "pinmanee.toml", cardsim.Faults{RemoveAfter: 30})
+	v := env.Insert(t, 0, card)
+	r := openReader(t, env, 0)
+	ctx := ctxT(t, 20*time.Second)
+	removed := make(chan error, 1)
+	go func() {
+		p, err := r.WaitPresence(ctx, true)
+		if err == nil && p {
+			err = errors.New("WaitPresence(true) returned present")
+		}
+		removed <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // let the waiter register with pcscd
+	// The fault pulls the card after 30 APDUs: the read fails cleanly while
+	// the waiter sees the removal.
+	if c, err := r.Read(ctx); !errors.Is(err, smartcard.ErrCardRemoved) || c != nil {
+		t.Fatalf("Read = %v, %v; want ErrCardRemoved", c, err)
+	}
+	if err := <-removed; err != nil {
+		t.Fatal(err)
+	}
+	good, _ := load(t, "pinmanee.toml", cardsim.Faults{})
+	if err := pcsctest.InsertWait(ctx, env.Opts(), env.Slots[0].Reader, v, good); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_, err := r.WaitPresence(ctx, true)
+		removed <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	c, err := r.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, c, want)
+	v.Remove()
+	if err := <-removed; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ExampleReader() {
+	// An in-process card; on a terminal the Source is thaiid.OpenPCSC.
+	slot := cardsim.NewLocalSlot()
+	cf, _ := cardsim.LoadCardFile("../../../tools/cardsim/testdata/pinmanee.toml")
+	card, _ := cf.Card()
+	slot.Insert(card)
+	r := thaiid.NewReader(slot, quiet)
+	defer r.Close()
+	ctx := context.Background()
+	if present, _ := r.WaitPresence(ctx, false); present {
+		c, err := r.Read(ctx)
+		if err != nil {
+			return
+		}
+		fmt.Println(c.NameEN.First, c.BirthDate.Format("2006-01-02"), len(c.Photo), r.LastStats().APDUs)
+	}
+	// Output: Pinmanee 1990-05-17 5100 51
 }
