@@ -25,8 +25,12 @@ import (
 	"time"
 
 	"github.com/skip2/go-qrcode"
+	"periph.io/x/conn/v3/i2c"
+	"periph.io/x/conn/v3/i2c/i2creg"
+	"periph.io/x/host/v3"
 
 	"github.com/regterm/regterm/drivers/hwkey"
+	"github.com/regterm/regterm/drivers/hwkey/atecc608"
 	"github.com/regterm/regterm/drivers/hwkey/soft"
 	"github.com/regterm/regterm/drivers/hwkey/tpm2"
 )
@@ -48,6 +52,9 @@ func runKey(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 	tpmName := fs.String("tpm", "/dev/tpmrm0", "TPM: device path or tcp:HOST:PORT (swtpm)")
 	handleS := fs.String("handle", "0x81000001", "persistent handle of the signing key")
 	softPath := fs.String("soft", "", "use the development soft key in this PEM file instead of the TPM")
+	atecc := fs.String("atecc", "", "use an ATECC608 on this I²C bus (periph name, e.g. 1 or /dev/i2c-1) instead of the TPM")
+	ateccAddr := fs.Uint("addr", 0x60, "ATECC608 I²C address")
+	ateccSlot := fs.Int("slot", 0, "ATECC608 key slot")
 	noCreate := fs.Bool("no-create", false, "fail instead of creating a key at an empty handle")
 	cn := fs.String("cn", "", "terminal id: the CSR's subject common name")
 	csrPath := fs.String("csr", "", "write a PKCS#10 CSR (PEM) signed by the key to this file (needs -cn)")
@@ -76,7 +83,14 @@ func runKey(args []string, stdout, stderr io.Writer, now func() time.Time) int {
 	defer cancel()
 
 	var s hwkey.Signer
-	if *softPath != "" {
+	if *atecc != "" {
+		k, err := openATECC(ctx, *atecc, uint16(*ateccAddr), *ateccSlot)
+		if err != nil {
+			return fail(stderr, "open ATECC608", err)
+		}
+		fmt.Fprintf(stdout, "found %v\n", k)
+		s = k
+	} else if *softPath != "" {
 		k, err := soft.Open(*softPath, &soft.Opts{Create: !*noCreate})
 		if err != nil {
 			return fail(stderr, "open soft key", err)
@@ -137,6 +151,10 @@ func fail(w io.Writer, what string, err error) int {
 		fmt.Fprintln(w, "  the TPM is in dictionary-attack lockout: wait for the recovery time or reset it with the lockout authorization")
 	case errors.Is(err, tpm2.ErrWrongKey):
 		fmt.Fprintln(w, "  the handle holds a different key: do NOT evict it without the registry's decommissioning procedure")
+	case errors.Is(err, atecc608.ErrNoDevice):
+		fmt.Fprintln(w, "  no ATECC608 answered: check the bus name, the address (i2cdetect) and the module's power")
+	case errors.Is(err, atecc608.ErrSlot):
+		fmt.Fprintln(w, "  the slot is not a locked P-256 private key: the chip was not provisioned for regterm")
 	case errors.Is(err, errCertKey):
 		fmt.Fprintln(w, "  the certificate was issued for another key: send the CSR of this terminal again")
 	}
@@ -234,3 +252,29 @@ func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
 	}
 	return os.Rename(f.Name(), path)
 }
+
+// openATECC opens the I²C bus with periph's registry (hwcheck is a tool:
+// it may open buses itself) and the chip on it.
+func openATECC(ctx context.Context, bus string, addr uint16, slot int) (hwkey.Signer, error) {
+	if _, err := host.Init(); err != nil {
+		return nil, fmt.Errorf("periph: %w", err)
+	}
+	b, err := i2creg.Open(bus)
+	if err != nil {
+		return nil, fmt.Errorf("I²C bus %q: %w", bus, err)
+	}
+	d, err := atecc608.New(ctx, b, &atecc608.Opts{Addr: addr, Slot: slot})
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	return &ateccBus{Dev: d, bus: b}, nil
+}
+
+// ateccBus is the chip and the bus hwcheck opened for it.
+type ateccBus struct {
+	*atecc608.Dev
+	bus i2c.BusCloser
+}
+
+func (a *ateccBus) Close() error { return errors.Join(a.Dev.Halt(), a.bus.Close()) }
