@@ -6,11 +6,15 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"fmt"
 	"image"
-	"math"
 	"time"
 
 	"github.com/regterm/regterm/drivers/smartcard"
+	"github.com/regterm/regterm/firmware/biometric"
+	"github.com/regterm/regterm/firmware/biometric/iso19794"
+	"github.com/regterm/regterm/firmware/biometric/reference"
+	"github.com/regterm/regterm/tools/fpsynth"
 )
 
 // SimCard is a card of the simulated world.
@@ -26,7 +30,8 @@ type SimFinger struct {
 }
 
 // World is the simulated world's people and data: nothing in it comes from
-// outside the repository.
+// outside the repository. The fingers are tools/fpsynth fingers with fixed
+// seeds; only RegistryKey (and so the signatures) differ between runs.
 type World struct {
 	Citizen *SimCard
 	// Finger is the impression the citizen places on the sensor; the
@@ -38,23 +43,68 @@ type World struct {
 	OfficerID string
 	// RegistryKey signs reference templates in the simulated registry.
 	RegistryKey *ecdsa.PrivateKey
+
+	// Other is a second citizen with a registry-signed reference of their
+	// own finger, OtherFinger another impression of it.
+	Other       *SimCard
+	OtherFinger *SimFinger
+	// Impostor is a finger of nobody in the registry.
+	Impostor *SimFinger
+	// Clone is a forged card: the citizen's card data carrying Other's
+	// genuinely signed reference (reference.Verify refuses it with
+	// reference.ErrWrongCitizen).
+	Clone *SimCard
 }
 
-// PLACEHOLDER world until fpsynth lands: a striped pattern as the finger.
+// Seeds of the world's synthetic fingers and impressions.
+const (
+	worldCitizenSeed  = 20260101
+	worldOtherSeed    = 20260203
+	worldImpostorSeed = 20260306
+)
+
+func simFinger(f *fpsynth.Finger, impression uint64) *SimFinger {
+	return &SimFinger{Image: f.Impression(impression), DPI: 500}
+}
+
+// signedReference extracts the template of f, encodes it as an ISO/IEC
+// 19794-2:2005 record (finger position 2, right index) and has the
+// registry sign it for citizenID.
+func signedReference(key *ecdsa.PrivateKey, citizenID string, f *SimFinger, issued time.Time) ([]byte, error) {
+	t, err := biometric.Extract(f.Image, f.DPI)
+	if err != nil {
+		return nil, fmt.Errorf("extract: %w", err)
+	}
+	iso, err := iso19794.EncodeTemplate(t, iso19794.ISO2005, &iso19794.Opts{Position: 2})
+	if err != nil {
+		return nil, err
+	}
+	return reference.Sign(key, citizenID, iso, issued)
+}
+
 func newWorld(env *Env) (*World, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
-	img := image.NewGray(image.Rect(0, 0, 256, 288))
-	for y := 0; y < 288; y++ {
-		for x := 0; x < 256; x++ {
-			v := 128 + 127*math.Sin(float64(x)/4+math.Sin(float64(y)/20)*3)
-			img.Pix[y*img.Stride+x] = uint8(v)
+	o := &fpsynth.Opts{Width: 256, Height: 288, DPI: 500}
+	fingers := make([]*fpsynth.Finger, 3)
+	for i, seed := range []uint64{worldCitizenSeed, worldOtherSeed, worldImpostorSeed} {
+		if fingers[i], err = fpsynth.NewFinger(seed, o); err != nil {
+			return nil, err
 		}
 	}
-	citizen := &SimCard{
-		ATR: []byte{0x3B, 0x68, 0x00, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+	w := &World{
+		OfficerID:   "OFF-0001",
+		RegistryKey: key,
+		Reference:   simFinger(fingers[0], 1),
+		Finger:      simFinger(fingers[0], 2),
+		OtherFinger: simFinger(fingers[1], 2),
+		Impostor:    simFinger(fingers[2], 1),
+	}
+	atr := []byte{0x3B, 0x68, 0x00, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}
+	w.Citizen = &SimCard{
+		ATR: atr,
 		Card: smartcard.IDCard{
 			CitizenID:   "1234567890121",
 			NameTH:      smartcard.Name{Prefix: "นางสาว", First: "ปิ่นมณี", Last: "ใจดี"},
@@ -68,6 +118,31 @@ func newWorld(env *Env) (*World, error) {
 			LaserCode:   "JT0-1234567-89",
 		},
 	}
-	f := &SimFinger{Image: img, DPI: 500}
-	return &World{Citizen: citizen, Finger: f, Reference: f, OfficerID: "OFF-0001", RegistryKey: key}, nil
+	w.Other = &SimCard{
+		ATR: atr,
+		Card: smartcard.IDCard{
+			CitizenID:   "3101700123452",
+			NameTH:      smartcard.Name{Prefix: "นาย", First: "สมชาย", Last: "รักไทย"},
+			NameEN:      smartcard.Name{Prefix: "Mr.", First: "Somchai", Last: "Rakthai"},
+			BirthDate:   time.Date(1985, 11, 2, 0, 0, 0, 0, time.UTC),
+			Gender:      smartcard.GenderMale,
+			Issuer:      "สำนักงานเขตปทุมวัน/กรุงเทพมหานคร",
+			IssueDate:   time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC),
+			ExpiryDate:  time.Date(2032, 11, 1, 0, 0, 0, 0, time.UTC),
+			PhotoNumber: "3101-70-01234567",
+			LaserCode:   "ME1-7654321-12",
+		},
+	}
+	c := &w.Citizen.Card
+	if c.Reference, err = signedReference(key, c.CitizenID, w.Reference, c.IssueDate); err != nil {
+		return nil, fmt.Errorf("citizen reference: %w", err)
+	}
+	oc := &w.Other.Card
+	if oc.Reference, err = signedReference(key, oc.CitizenID, simFinger(fingers[1], 1), oc.IssueDate); err != nil {
+		return nil, fmt.Errorf("second citizen reference: %w", err)
+	}
+	clone := *w.Citizen
+	clone.Card.Reference = append([]byte(nil), oc.Reference...)
+	w.Clone = &clone
+	return w, nil
 }

@@ -98,6 +98,9 @@ type Finger struct {
 	// Period is the mean ridge period in pixels.
 	Period float64
 
+	// fingertip shape: contact-region centre offset and axis scales
+	tipDx, tipDy, tipW, tipH float64
+
 	opts   Opts
 	w, h   int       // master size, impression pixels
 	gw, gh int       // master grid size (gridScale of w, h)
@@ -165,6 +168,10 @@ func NewFinger(seed uint64, o *Opts) (*Finger, error) {
 	}
 	scale := float64(opts.DPI) / 500
 	f.Period = (8.2 + 2.4*rng.Float64()) * scale
+	f.tipDx = (rng.Float64() - 0.5) * 0.08 * float64(opts.Width)
+	f.tipDy = (rng.Float64() - 0.5) * 0.08 * float64(opts.Height)
+	f.tipW = 0.9 + 0.2*rng.Float64()
+	f.tipH = 0.9 + 0.2*rng.Float64()
 	f.placeSingularities(rng)
 	f.orientationField(rng)
 	f.grow(rng)
@@ -199,6 +206,22 @@ func (f *Finger) placeSingularities(rng *rand.Rand) {
 	}
 }
 
+// wobble is the amplitude of the orientation perturbation, radians.
+const wobble = 0.3
+
+// nearSingular is 0 at a singular point, rising to 1 two ridge periods
+// (about 20 px) away.
+func (f *Finger) nearSingular(x, y float64) float64 {
+	d := math.Inf(1)
+	for _, c := range f.Cores {
+		d = math.Min(d, math.Hypot(x-c.X, y-c.Y))
+	}
+	for _, c := range f.Deltas {
+		d = math.Min(d, math.Hypot(x-c.X, y-c.Y))
+	}
+	return math.Min(1, d/40)
+}
+
 // orientationField fills f.orient from the zero-pole model. Far from the
 // singular points the field flattens towards horizontal ridges, as on a
 // fingertip's upper and lower parts; arches get a plain-arch field.
@@ -209,6 +232,9 @@ func (f *Finger) orientationField(rng *rand.Rand) {
 	archX := w/2 + (rng.Float64()-0.5)*0.15*w
 	archS := (0.22 + 0.08*rng.Float64()) * w
 	tilt := (rng.Float64() - 0.5) * 0.5
+	// individual deviations from the model: a smooth perturbation of a
+	// few degrees, vanishing at the singular points so they stay put
+	wob := smoothNoise(rng, 4, 0.6*w)
 	for y := 0; y < f.gh; y++ {
 		for x := 0; x < f.gw; x++ {
 			px, py := (float64(x)+0.5)/gridScale, (float64(y)+0.5)/gridScale
@@ -229,7 +255,7 @@ func (f *Finger) orientationField(rng *rand.Rand) {
 				}
 				th /= 2
 			}
-			th += tilt
+			th += tilt + wobble*wob(px, py)*f.nearSingular(px, py)
 			th = math.Mod(th, math.Pi)
 			if th < 0 {
 				th += math.Pi

@@ -30,8 +30,10 @@ type Impression struct {
 // RandomImpression draws impression parameters from seed, in the ranges
 // of an attended live-scan capture: within ±10% of the frame and ±15°,
 // moderate distortion, pressure and noise.
+// The draw depends on the finger's seed too, so impression n of two
+// fingers are not placed alike.
 func (f *Finger) RandomImpression(seed uint64) Impression {
-	rng := newRand(seed, 2)
+	rng := newRand(seed, 2^f.Seed*0xD1B54A32D192ED03)
 	u := func(a, b float64) float64 { return a + (b-a)*rng.Float64() }
 	w, h := float64(f.opts.Width), float64(f.opts.Height)
 	return Impression{
@@ -42,7 +44,7 @@ func (f *Finger) RandomImpression(seed uint64) Impression {
 		Pressure:   u(0.35, 0.85),
 		Dryness:    u(0, 0.5),
 		Noise:      u(0.1, 0.4),
-		Seed:       seed,
+		Seed:       rng.Uint64(),
 	}
 }
 
@@ -70,9 +72,9 @@ func (f *Finger) Render(p Impression) (*image.Gray, error) {
 
 	// Contact region: an ellipse around the finger centre (master
 	// coordinates), larger with pressure.
-	mcx, mcy := float64(f.w)/2, float64(f.h)*0.47
-	ax := float64(W) * (0.36 + 0.14*p.Pressure)
-	ay := float64(H) * (0.42 + 0.14*p.Pressure)
+	mcx, mcy := float64(f.w)/2+f.tipDx, float64(f.h)*0.47+f.tipDy
+	ax := float64(W) * (0.36 + 0.14*p.Pressure) * f.tipW
+	ay := float64(H) * (0.42 + 0.14*p.Pressure) * f.tipH
 	rim := 0.12 + 0.1*(1-p.Pressure) // soft edge width, as a fraction
 
 	// Elastic distortion: a smooth displacement field, zero in the
