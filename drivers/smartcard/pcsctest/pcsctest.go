@@ -57,7 +57,7 @@ func run(m *testing.M) int {
 	cmd := exec.Command(unshare, append([]string{"--mount", "--net", "--propagation", "private", "--", self}, os.Args[1:]...)...)
 	cmd.Env = append(os.Environ(), envInner+"=1")
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent(syscall.SIGKILL)
 	if err := cmd.Run(); err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
 			return ee.ExitCode()
@@ -106,7 +106,7 @@ func inner(m *testing.M) int {
 }
 
 func startInner() (*exec.Cmd, error) {
-	if err := syscall.Mount("tmpfs", "/run", "tmpfs", 0, "mode=0755"); err != nil {
+	if err := mountRunTmpfs(); err != nil {
 		return nil, fmt.Errorf("mount tmpfs on /run: %w", err)
 	}
 	if err := cardsim.LoopbackUp(); err != nil {
@@ -134,7 +134,7 @@ func startInner() (*exec.Cmd, error) {
 		cmd.Args = append(cmd.Args, "-d", "-a")
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = dieWithParent(syscall.SIGTERM)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start pcscd: %w", err)
 	}
