@@ -322,3 +322,34 @@ func BenchmarkSignSwtpm(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sig/s")
 }
+
+func TestConcurrentSign(t *testing.T) {
+	sw := swtpmtest.New(t)
+	k, err := Open(ctxT(t), "tcp:"+sw.Addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 5; i++ {
+				d := sha256.Sum256([]byte{byte(g), byte(i)})
+				sig, err := k.Sign(nil, d[:], crypto.SHA256)
+				if err == nil && !ecdsa.VerifyASN1(k.Public().(*ecdsa.PublicKey), d[:], sig) {
+					err = errors.New("bad signature")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

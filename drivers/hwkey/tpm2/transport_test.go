@@ -2,10 +2,14 @@ package tpm2
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
+	"net"
+	"os"
 	"testing"
 	"testing/iotest"
+	"time"
 )
 
 // A TPM2_GetRandom response (Part 3 §16.1): TPM_ST_NO_SESSIONS, size 18,
@@ -75,4 +79,34 @@ func FuzzReadResponse(f *testing.F) {
 			t.Fatalf("response % x is not a prefix of the input", got)
 		}
 	})
+}
+
+func TestStreamPipe(t *testing.T) {
+	host, tpm := net.Pipe()
+	s := NewStream("pipe", host)
+	defer s.Close()
+	go func() {
+		cmd := make([]byte, 12)
+		io.ReadFull(tpm, cmd)
+		// Answer in three writes, as TCP may.
+		tpm.Write(getRandomRsp[:3])
+		tpm.Write(getRandomRsp[3:11])
+		tpm.Write(getRandomRsp[11:])
+		// Then read the next command and never answer.
+		io.ReadFull(tpm, cmd)
+	}()
+	cmd := []byte{0x80, 0x01, 0, 0, 0, 12, 0, 0, 0x01, 0x7B, 0, 6} // TPM2_GetRandom(6)
+	got, err := s.Send(cmd)
+	if err != nil || !bytes.Equal(got, getRandomRsp) {
+		t.Fatalf("Send: % x, %v", got, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := s.SendContext(ctx, cmd); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("silent TPM: got %v, want os.ErrDeadlineExceeded", err)
+	}
+	s.Close()
+	if _, err := s.Send(cmd); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("after Close: got %v, want net.ErrClosed", err)
+	}
 }
