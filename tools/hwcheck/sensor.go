@@ -20,6 +20,10 @@ import (
 	"strings"
 	"time"
 
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpioreg"
+	"periph.io/x/host/v3"
+
 	"github.com/regterm/regterm/drivers/fingerprint"
 	"github.com/regterm/regterm/drivers/fingerprint/zfm"
 )
@@ -44,6 +48,7 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 	packet := flags.Int("packet", 256, "largest data packet to negotiate (32, 64, 128, 256)")
 	width := flags.Int("width", 256, "image width when the module cannot report it")
 	height := flags.Int("height", 288, "image height when the module cannot report it")
+	resetPin := flags.String("reset-pin", "", "GPIO that cuts the module's power when low (e.g. GPIO17), to power-cycle a hung module")
 	verbose := flags.Bool("v", false, "log the driver's messages")
 	flags.Usage = func() {
 		fmt.Fprintln(stderr, "usage: hwcheck sensor -port /dev/ttyAMA0 [-baud 57600] [-capture out.png] [-wait 30s] [-password N]")
@@ -84,7 +89,20 @@ func runSensor(args []string, stdout, stderr io.Writer) int {
 	bar := &progress{w: stdout}
 	opts.Progress = bar.update
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	dev, err := zfm.New(ctx, p, nil, &opts)
+	var reset gpio.PinOut
+	if *resetPin != "" {
+		if _, err := host.Init(); err != nil {
+			p.Close()
+			return fail("cannot access the GPIOs", err)
+		}
+		pin := gpioreg.ByName(*resetPin)
+		if pin == nil {
+			p.Close()
+			return fail("reset pin", fmt.Errorf("no GPIO named %q", *resetPin))
+		}
+		reset = pin
+	}
+	dev, err := zfm.New(ctx, p, reset, &opts)
 	cancel()
 	if err != nil {
 		p.Close()

@@ -537,6 +537,9 @@ func (d *Dev) uploadOnce(ctx context.Context, ins byte, params []byte, expect, l
 			return nil, fmt.Errorf("%w: expected a data packet, got %v", ErrProtocol, pkt)
 		}
 		if len(buf)+len(pkt.Payload) > limit {
+			if expect > 0 {
+				return nil, fmt.Errorf("%w: more than %d bytes (is the configured image size right?)", ErrImageSize, expect)
+			}
 			return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLong, limit)
 		}
 		if pkt.PID == PIDData && len(pkt.Payload) != d.packet && len(pkt.Payload) > 0 {

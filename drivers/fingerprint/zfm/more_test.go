@@ -1,6 +1,8 @@
 package zfm_test
 
 import (
+	"errors"
+	"image"
 	"os"
 	"sync"
 	"syscall"
@@ -89,5 +91,24 @@ func TestPowerUpGlitches(t *testing.T) {
 	}
 	if s := d.Stats(); s.Corrupt != 0 || s.Resets != 2 {
 		t.Errorf("driver: %d corrupt frames, %d resets; want 0, 2", s.Corrupt, s.Resets)
+	}
+}
+
+// TestImageSizeMismatch: a module without ReadProdInfo whose frame is not
+// the configured size gives ErrImageSize at once, not retries.
+func TestImageSizeMismatch(t *testing.T) {
+	for _, size := range []image.Point{{200, 200}, {320, 320}} {
+		m := sensorsim.R307
+		m.Size = size
+		p := startSim(t, sensorsim.Config{Model: m})
+		d := openDev(t, p, 57600, fastOpts()) // configured 256x288
+		p.PlaceFinger(ridges(size.X, size.Y))
+		_, err := d.Capture(ctxT(t))
+		if !errors.Is(err, zfm.ErrImageSize) {
+			t.Errorf("module frame %v: got %v, want ErrImageSize", size, err)
+		}
+		if n := p.Stats().Commands[zfm.InsUpImage]; n != 1 {
+			t.Errorf("module frame %v: %d uploads, want 1", size, n)
+		}
 	}
 }
