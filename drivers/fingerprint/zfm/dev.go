@@ -51,7 +51,8 @@ var Bauds = []int{115200, 57600, 38400, 19200, 9600}
 
 // Opts configures a Dev.
 type Opts struct {
-	// Address is the module address (DefaultAddress from the factory).
+	// Address is the module address; 0 means DefaultAddress (the
+	// factory's 0xFFFFFFFF).
 	Address uint32
 	// Password is verified with VfyPwd when non-zero.
 	Password uint32
@@ -178,7 +179,8 @@ var _ fingerprint.Sensor = (*Dev)(nil)
 // highest baud and packet size it accepts, and reads its description.
 // reset, when not nil, is the GPIO that power-cycles the module after
 // repeated silence. opts nil means DefaultOpts; zero fields take their
-// defaults.
+// defaults. When New fails it has halted the device and closed the port
+// (if it is an io.Closer).
 func New(ctx context.Context, port Port, reset gpio.PinOut, opts *Opts) (*Dev, error) {
 	o := DefaultOpts
 	if opts != nil {

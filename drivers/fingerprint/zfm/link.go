@@ -129,7 +129,9 @@ func (d *Dev) negotiateBaud(ctx context.Context) error {
 			continue
 		}
 		if err != nil {
-			return err
+			// Unanswered: find the module again, at either rate, and stay.
+			d.log.Warn("zfm: baud change unanswered", "baud", c, "err", err)
+			return d.connect(ctx, []int{d.baud, c})
 		}
 		old := d.baud
 		if _, err := d.once(ctx, InsSoftRst, nil, 0, d.opts.Latency); err != nil {
