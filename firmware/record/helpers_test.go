@@ -104,7 +104,7 @@ func futureRecord(t testing.TB, s hwkey.Signer, seq uint64, prev [32]byte) []byt
 		6: "privacy-2027-01", 7: "BKK-0042", 8: kid[:], 9: "OFF-3100700123456",
 		10: "1101700230705", 13: bytes.Repeat([]byte{1}, 32),
 		14: map[int]any{1: 70.0, 2: 40.0, 3: 7, 4: 80, 5: "regterm-mcc/2"},
-		16: bytes.Repeat([]byte{2}, 32), 17: 1764576120000, 18: "registry", 19: 10, 20: "2.0.0",
+		16: bytes.Repeat([]byte{2}, 32), 17: int64(1764576120000), 18: "registry", 19: 10, 20: "2.0.0",
 		21: "liveness-ok", 99: []any{1, 2, 3},
 	})
 }
