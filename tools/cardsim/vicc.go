@@ -132,6 +132,9 @@ func Serve(rw io.ReadWriter, card *Card) error {
 		}
 		quickAck(rw)
 		n := int(binary.BigEndian.Uint16(hdr[:]))
+		if n > cap(buf) {
+			buf = make([]byte, n)
+		}
 		buf = buf[:n]
 		if _, err := io.ReadFull(rw, buf); err != nil {
 			return err
