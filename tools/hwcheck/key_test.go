@@ -205,3 +205,20 @@ func sha256hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
+
+func TestKeySoft(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "k.pem")
+	var stdout, stderr bytes.Buffer
+	if code := runKey([]string{"-soft", path, "-no-qr"}, &stdout, &stderr, time.Now); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "WARNING: development soft key") {
+		t.Errorf("no warning:\n%s", stdout.String())
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("key file not created: %v", err)
+	}
+	if code := runKey([]string{"-soft", filepath.Join(t.TempDir(), "absent.pem"), "-no-create"}, &stdout, &stderr, time.Now); code != 1 {
+		t.Errorf("-no-create on an absent soft key: exit %d, want 1", code)
+	}
+}
