@@ -235,3 +235,25 @@ func ExampleClient() {
 	resp, err := card.Transmit(ctx, []byte{0x00, 0xA4, 0x04, 0x00, 0x08, 0xA0, 0x00, 0x00, 0x00, 0x54, 0x48, 0x00, 0x01})
 	_, _ = resp, err
 }
+
+func TestSlotReaderName(t *testing.T) {
+	env := pcsctest.Require(t)
+	ctx := ctxT(t)
+	for _, tt := range []struct{ ask, want string }{
+		{"", env.Slots[0].Reader},
+		{env.Slots[1].Reader, env.Slots[1].Reader},
+		{"Virtual PCD", env.Slots[0].Reader},
+	} {
+		s, err := pcsc.NewSlot(ctx, env.Opts(), tt.ask)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Reader() != tt.want {
+			t.Errorf("NewSlot(%q).Reader() = %q, want %q", tt.ask, s.Reader(), tt.want)
+		}
+		s.Close()
+	}
+	if _, err := pcsc.NewSlot(ctx, env.Opts(), "ACS"); !errors.Is(err, pcsc.ErrUnknownReader) {
+		t.Errorf("unknown reader: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -20,8 +21,9 @@ type Slot struct {
 	cards  *Client
 }
 
-// NewSlot connects to pcscd and picks reader (empty: the first reader
-// listed). It fails with an error wrapping ErrNoService when pcscd is not
+// NewSlot connects to pcscd and picks reader: the reader of that name, else
+// the first whose name starts with it (pcscd appends slot numbers, e.g.
+// "ACS ACR39U ICC Reader 00 00"); empty: the first reader listed. It fails with an error wrapping ErrNoService when pcscd is not
 // running and ErrNoReadersAvailable / ErrUnknownReader when the reader is
 // not there.
 func NewSlot(ctx context.Context, opts *Opts, reader string) (*Slot, error) {
@@ -39,18 +41,23 @@ func NewSlot(ctx context.Context, opts *Opts, reader string) (*Slot, error) {
 		ev.Close()
 		return nil, err
 	}
-	if reader == "" {
-		reader = names[0]
-	}
-	found := false
+	found := ""
 	for _, n := range names {
-		found = found || n == reader
+		if n == reader {
+			found = n
+			break
+		}
 	}
-	if !found {
+	for _, n := range names {
+		if found == "" && strings.HasPrefix(n, reader) {
+			found = n
+		}
+	}
+	if found == "" {
 		ev.Close()
 		return nil, fmt.Errorf("pcsc: reader %q: %w (pcscd lists %q)", reader, ErrUnknownReader, names)
 	}
-	s.reader = reader
+	s.reader = found
 	return s, nil
 }
 
