@@ -363,15 +363,24 @@ func openChecked(path string) (db *bolt.DB, err error) {
 		}
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
-	if err := db.Update(func(tx *bolt.Tx) error {
+	missing := false
+	db.View(func(tx *bolt.Tx) error {
 		for _, b := range [][]byte{bktQueue, bktDead, bktMeta} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
+			missing = missing || tx.Bucket(b) == nil
 		}
 		return nil
-	}); err != nil {
-		return fail(err)
+	})
+	if missing {
+		if err := db.Update(func(tx *bolt.Tx) error {
+			for _, b := range [][]byte{bktQueue, bktDead, bktMeta} {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			return fail(err)
+		}
 	}
 	if err := db.View(checkTx); err != nil {
 		return fail(err)
