@@ -62,7 +62,7 @@ func BenchmarkEnqueue(b *testing.B) {
 		tBolt += time.Since(t1)
 	}
 	b.StopTimer()
-	m := float64(n/round*round)
+	m := float64(n / round * round)
 	b.ReportMetric(m/tOutbox.Seconds(), "records/s")
 	b.ReportMetric(m/tBolt.Seconds(), "bbolt-records/s")
 	b.ReportMetric(tBolt.Seconds()/tOutbox.Seconds(), "vs-bbolt")
