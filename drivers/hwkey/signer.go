@@ -52,3 +52,15 @@ func SignContext(ctx context.Context, s crypto.Signer, rand io.Reader, digest []
 	}
 	return s.Sign(rand, digest, opts)
 }
+
+// Development is implemented by keys that are not hardware keys (the soft
+// key): the terminal says so on its screen and in its log.
+type Development interface {
+	Development() bool
+}
+
+// IsDevelopment reports whether s is a development (non-hardware) key.
+func IsDevelopment(s Signer) bool {
+	d, ok := s.(Development)
+	return ok && d.Development()
+}

@@ -67,4 +67,5 @@ type Screen struct {
 	Officer       string        // officer id, for the status bar
 	QueueDepth    int           // for the status bar
 	Online        bool          // uplink up, for the status bar
+	DevKey        bool          // records are signed by a development key (status bar warning)
 }

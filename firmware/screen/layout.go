@@ -82,11 +82,15 @@ func (r *Renderer) compose(s enroll.Screen) error {
 
 // statusBar is the top line: officer, queue depth, uplink.
 func (r *Renderer) statusBar(s enroll.Screen) {
-	r.fill(r.rect(0, 0, designW, 22), colBar)
+	bar := colBar
 	off := clean(s.Officer, 16)
 	if s.Officer == "" {
 		off = txtNoOffice
 	}
+	if s.DevKey { // never mistaken for a production terminal
+		bar, off = colBad, "DEV KEY "+off
+	}
+	r.fill(r.rect(0, 0, designW, 22), bar)
 	r.text(off, 12, true, colBarText, r.rect(6, 0, 120, 22), left)
 	st, dot := txtOffline, colOffline
 	if s.Online {

@@ -74,6 +74,8 @@ type Opts struct {
 	Tick time.Duration
 }
 
+func (t *Terminal) devKey() bool { return hwkey.IsDevelopment(t.dev.Signer) }
+
 // Terminal is the running enrollment flow.
 type Terminal struct {
 	dev    Devices
@@ -231,6 +233,7 @@ func (t *Terminal) WaitScreen(ctx context.Context, names ...string) (enroll.Scre
 }
 
 func (t *Terminal) show(p enroll.Phase, s enroll.Screen) {
+	s.DevKey = t.devKey()
 	if err := t.o.Screen.Show(s); err != nil {
 		t.log.Error("display", "screen", s.ID.String(), "err", err)
 	}

@@ -219,6 +219,9 @@ func (k *Key) Health(ctx context.Context) error {
 // Path is the key file, "" for a generated key.
 func (k *Key) Path() string { return k.path }
 
+// Development reports true: a soft key is never a hardware key.
+func (k *Key) Development() bool { return true }
+
 func (k *Key) String() string {
 	if k.path == "" {
 		return fmt.Sprintf("soft key (in memory, development only) %x", k.id[:8])
