@@ -60,7 +60,7 @@ type World struct {
 const (
 	worldCitizenSeed  = 20260101
 	worldOtherSeed    = 20260203
-	worldImpostorSeed = 20260306
+	worldImpostorSeed = 20260305
 )
 
 func simFinger(f *fpsynth.Finger, impression uint64) *SimFinger {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"image"
 	"testing"
 
 	"github.com/regterm/regterm/firmware/biometric"
@@ -55,6 +56,15 @@ func TestWorld(t *testing.T) {
 	t.Logf("genuine %.1f, %.1f; impostors %.1f; threshold (FMR 1e-4) %.1f", genuine, genuine2, imp, thr)
 	if genuine < thr || genuine2 < thr {
 		t.Errorf("genuine scores %.1f, %.1f below the FMR 1e-4 threshold %.1f", genuine, genuine2, thr)
+	}
+	// The UART sensor modules send 4-bit pixels: the demo must match
+	// through that too.
+	q := &SimFinger{Image: image.NewGray(w.Finger.Image.Bounds()), DPI: w.Finger.DPI}
+	for i, v := range w.Finger.Image.Pix {
+		q.Image.Pix[i] = v&0xF0 | v>>4
+	}
+	if s := biometric.Match(extract(q), ref.Template); s < thr {
+		t.Errorf("4-bit sensor frame scores %.1f, below %.1f", s, thr)
 	}
 	for i, s := range imp {
 		if s >= biometric.ThresholdForFMR(1e-3) {

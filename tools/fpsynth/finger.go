@@ -54,6 +54,10 @@ type Opts struct {
 	Class Class
 	// Iterations is the number of Gabor growth iterations of the master.
 	Iterations int
+	// Variation scales how much RandomImpression varies the impressions
+	// (displacement, rotation, distortion, noise, dryness); 0 means 1,
+	// the attended live-scan default; 2 is a hard data set.
+	Variation float64
 }
 
 // DefaultOpts is an R307-sized impression (256×288 at 500 dpi).
@@ -72,6 +76,9 @@ func (o *Opts) fill() error {
 	if o.Iterations == 0 {
 		o.Iterations = DefaultOpts.Iterations
 	}
+	if o.Variation == 0 {
+		o.Variation = 1
+	}
 	switch {
 	case o.Width < 32 || o.Height < 32 || o.Width > 2048 || o.Height > 2048:
 		return fmt.Errorf("%w: size %dx%d (32..2048)", ErrOpts, o.Width, o.Height)
@@ -81,6 +88,8 @@ func (o *Opts) fill() error {
 		return fmt.Errorf("%w: class %d", ErrOpts, o.Class)
 	case o.Iterations < 1 || o.Iterations > 100:
 		return fmt.Errorf("%w: %d iterations", ErrOpts, o.Iterations)
+	case !(o.Variation > 0 && o.Variation <= 3):
+		return fmt.Errorf("%w: variation %v (0..3)", ErrOpts, o.Variation)
 	}
 	return nil
 }
@@ -180,8 +189,8 @@ func NewFinger(seed uint64, o *Opts) (*Finger, error) {
 
 func (f *Finger) placeSingularities(rng *rand.Rand) {
 	w, h := float64(f.w), float64(f.h)
-	cx := w/2 + (rng.Float64()-0.5)*0.12*w
-	cy := h*0.42 + (rng.Float64()-0.5)*0.12*h
+	cx := w/2 + (rng.Float64()-0.5)*0.2*w
+	cy := h*0.42 + (rng.Float64()-0.5)*0.16*h
 	jit := func(s float64) float64 { return (rng.Float64() - 0.5) * s }
 	switch f.Class {
 	case ClassTentedArch:
@@ -193,21 +202,21 @@ func (f *Finger) placeSingularities(rng *rand.Rand) {
 			side = -1
 		}
 		f.Cores = []Point{{cx, cy}}
-		f.Deltas = []Point{{cx + side*(0.22+0.1*rng.Float64())*w, cy + (0.26+0.1*rng.Float64())*h}}
+		f.Deltas = []Point{{cx + side*(0.1+0.26*rng.Float64())*w, cy + (0.16+0.24*rng.Float64())*h}}
 	case ClassWhorl:
 		d := (0.04 + 0.05*rng.Float64()) * h
 		a := jit(0.8)
 		f.Cores = []Point{{cx - d*math.Sin(a), cy - d*math.Cos(a)}, {cx + d*math.Sin(a), cy + d*math.Cos(a)}}
 		f.Deltas = []Point{
-			{cx - (0.26+0.08*rng.Float64())*w, cy + (0.28+0.08*rng.Float64())*h},
-			{cx + (0.26+0.08*rng.Float64())*w, cy + (0.28+0.08*rng.Float64())*h},
+			{cx - (0.18+0.18*rng.Float64())*w, cy + (0.2+0.2*rng.Float64())*h},
+			{cx + (0.18+0.18*rng.Float64())*w, cy + (0.2+0.2*rng.Float64())*h},
 		}
 	default: // arch: singularities far below, none in the print
 	}
 }
 
 // wobble is the amplitude of the orientation perturbation, radians.
-const wobble = 0.3
+const wobble, wobScale = 0.5, 0.4
 
 // nearSingular is 0 at a singular point, rising to 1 two ridge periods
 // (about 20 px) away.
@@ -234,7 +243,7 @@ func (f *Finger) orientationField(rng *rand.Rand) {
 	tilt := (rng.Float64() - 0.5) * 0.5
 	// individual deviations from the model: a smooth perturbation of a
 	// few degrees, vanishing at the singular points so they stay put
-	wob := smoothNoise(rng, 4, 0.6*w)
+	wob := smoothNoise(rng, 4, wobScale*w)
 	for y := 0; y < f.gh; y++ {
 		for x := 0; x < f.gw; x++ {
 			px, py := (float64(x)+0.5)/gridScale, (float64(y)+0.5)/gridScale

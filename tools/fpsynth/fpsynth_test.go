@@ -188,7 +188,7 @@ func TestImpressionIsAFinger(t *testing.T) {
 }
 
 func TestOptsErrors(t *testing.T) {
-	for _, o := range []Opts{{Width: 10}, {DPI: 100}, {Class: 9}, {Iterations: 1000}} {
+	for _, o := range []Opts{{Width: 10}, {DPI: 100}, {Class: 9}, {Iterations: 1000}, {Variation: -1}, {Variation: math.NaN()}} {
 		if _, err := NewFinger(1, &o); !errors.Is(err, ErrOpts) {
 			t.Errorf("%+v: err = %v, want ErrOpts", o, err)
 		}
@@ -201,6 +201,36 @@ func TestOptsErrors(t *testing.T) {
 	}
 	if _, err := ParseClass("spiral"); err == nil {
 		t.Error("ParseClass accepted an unknown class")
+	}
+}
+
+func TestVariation(t *testing.T) {
+	calm, err := NewFinger(4, &Opts{Width: 64, Height: 64, Iterations: 1, Variation: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wild, err := NewFinger(4, &Opts{Width: 64, Height: 64, Iterations: 1, Variation: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := uint64(1); s < 20; s++ {
+		a, b := calm.RandomImpression(s), wild.RandomImpression(s)
+		if math.Abs(b.Rotation-4*a.Rotation) > 1e-9 {
+			t.Errorf("seed %d: rotation %v at variation 2, %v at 0.5", s, b.Rotation, a.Rotation)
+		}
+		if math.Abs(a.Rotation) > 7.5*math.Pi/180+1e-9 || math.Abs(a.Dx) > 0.04*64+1e-9 {
+			t.Errorf("seed %d: variation 0.5 draws rotation %v, dx %v", s, a.Rotation, a.Dx)
+		}
+		if b.Pressure < 0 || b.Pressure > 1 || b.Noise > 1 || b.Dryness > 1 {
+			t.Errorf("seed %d: %+v out of range", s, b)
+		}
+	}
+	if a, b := calm.RandomImpression(1), calm.RandomImpression(2); a == b {
+		t.Error("impression seeds 1 and 2 draw the same impression")
+	}
+	other, _ := NewFinger(5, &Opts{Width: 64, Height: 64, Iterations: 1, Variation: 0.5})
+	if calm.RandomImpression(1) == other.RandomImpression(1) {
+		t.Error("impression 1 of two fingers is drawn alike")
 	}
 }
 

@@ -91,22 +91,14 @@ func (f *Finger) grow(rng *rand.Rand) {
 	ph := f.gh + 2*pad
 
 	// filter index per grid pixel: orientation level and a smoothly
-	// varying period level, denser near the singular points
+	// varying period level
 	idx := make([]uint16, f.gw*f.gh)
 	pv := smoothNoise(rng, 3, float64(f.gw))
 	for y := 0; y < f.gh; y++ {
 		for x := 0; x < f.gw; x++ {
 			th := float64(f.orient[y*f.gw+x])
 			o := int(math.Round(th/math.Pi*nOrient)) % nOrient
-			near := 1.0
-			px, py := (float64(x)+0.5)/gridScale, (float64(y)+0.5)/gridScale
-			for _, c := range f.Cores {
-				near = math.Min(near, math.Hypot(px-c.X, py-c.Y)/(6*f.Period))
-			}
-			for _, d := range f.Deltas {
-				near = math.Min(near, math.Hypot(px-d.X, py-d.Y)/(6*f.Period))
-			}
-			l := 2 + 1.6*pv(float64(x), float64(y)) - 1.5*(1-near)
+			l := 2 + 1.6*pv(float64(x), float64(y))
 			p := min(max(int(math.Round(l)), 0), nPeriod-1)
 			idx[y*f.gw+x] = uint16(o*nPeriod + p)
 		}

@@ -28,22 +28,23 @@ type Impression struct {
 }
 
 // RandomImpression draws impression parameters from seed, in the ranges
-// of an attended live-scan capture: within ±10% of the frame and ±15°,
-// moderate distortion, pressure and noise.
-// The draw depends on the finger's seed too, so impression n of two
-// fingers are not placed alike.
+// of an attended live-scan capture: within ±8% of the frame and ±15°,
+// moderate distortion, pressure and noise; Opts.Variation scales the
+// ranges. The draw depends on the finger's seed too, so impression n of
+// two fingers are not placed alike.
 func (f *Finger) RandomImpression(seed uint64) Impression {
 	rng := newRand(seed, 2^f.Seed*0xD1B54A32D192ED03)
 	u := func(a, b float64) float64 { return a + (b-a)*rng.Float64() }
+	v := f.opts.Variation
 	w, h := float64(f.opts.Width), float64(f.opts.Height)
 	return Impression{
-		Dx:         u(-0.08, 0.08) * w,
-		Dy:         u(-0.08, 0.08) * h,
-		Rotation:   u(-15, 15) * math.Pi / 180,
-		Distortion: u(1, 5) * float64(f.opts.DPI) / 500,
-		Pressure:   u(0.35, 0.85),
-		Dryness:    u(0, 0.5),
-		Noise:      u(0.1, 0.4),
+		Dx:         u(-0.08, 0.08) * v * w,
+		Dy:         u(-0.08, 0.08) * v * h,
+		Rotation:   u(-15, 15) * v * math.Pi / 180,
+		Distortion: math.Min(50, u(1, 5)*v*float64(f.opts.DPI)/500),
+		Pressure:   math.Min(1, math.Max(0, 0.6+u(-0.25, 0.25)*v)),
+		Dryness:    math.Min(1, u(0, 0.5)*v),
+		Noise:      math.Min(1, u(0.1, 0.4)*v),
 		Seed:       rng.Uint64(),
 	}
 }

@@ -1,7 +1,7 @@
 // Command fpsynth writes synthetic fingerprint impressions.
 //
 //	fpsynth -o DIR [-fingers 10] [-impressions 8] [-seed 1] [-class random]
-//	        [-width 256] [-height 288] [-dpi 500] [-format png|pgm] [-master]
+//	        [-width 256] [-height 288] [-dpi 500] [-variation 1] [-format png|pgm] [-master]
 //
 // The files are named in the FVC layout <finger>_<impression>.<ext>,
 // fingers numbered from 101, so tools/fpeval reads the folder directly.
@@ -38,6 +38,7 @@ func run(args []string) error {
 	height := fs.Int("height", fpsynth.DefaultOpts.Height, "impression height in pixels")
 	dpi := fs.Int("dpi", fpsynth.DefaultOpts.DPI, "resolution in dots per inch")
 	format := fs.String("format", "png", "image format: png or pgm")
+	variation := fs.Float64("variation", 1, "impression variation (1 live-scan default, 2 hard)")
 	master := fs.Bool("master", false, "also write each master ridge pattern as <finger>_master.png")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -59,7 +60,7 @@ func run(args []string) error {
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	o := &fpsynth.Opts{Width: *width, Height: *height, DPI: *dpi, Class: c}
+	o := &fpsynth.Opts{Width: *width, Height: *height, DPI: *dpi, Class: c, Variation: *variation}
 	for i := 0; i < *fingers; i++ {
 		f, err := fpsynth.NewFinger(*seed+uint64(i), o)
 		if err != nil {
