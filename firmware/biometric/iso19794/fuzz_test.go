@@ -3,6 +3,8 @@ package iso19794
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -15,6 +17,12 @@ func addSeeds(f *testing.F) {
 	r.Views = append(r.Views, View{Position: 4, Extended: []byte{0, 1, 0, 5, 9}})
 	if b, err := r.Encode(); err == nil {
 		f.Add(b)
+	}
+	// the NIST records when the shared data folder is there
+	for _, p := range []string{"templates/libbiomeval/fmr.iso2005", "templates/libbiomeval/fmr.ansi2004", "minex-samples/iso_fingerjetfx/a001_04p.ist"} {
+		if b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "shared", "data", "fingerprints", p)); err == nil {
+			f.Add(b)
+		}
 	}
 }
 

@@ -219,6 +219,39 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+func TestKeepBest(t *testing.T) {
+	tp := &biometric.Template{Width: 500, Height: 500, DPI: 500}
+	for i := 0; i < 300; i++ {
+		tp.Minutiae = append(tp.Minutiae, biometric.Minutia{X: i, Y: i, Kind: biometric.KindEnding, Quality: uint8(i % 100)})
+	}
+	if _, err := EncodeTemplate(tp, ISO2005, nil); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("300 minutiae without KeepBest: err = %v, want ErrInvalid", err)
+	}
+	b, err := EncodeTemplate(tp, ISO2005, &Opts{KeepBest: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeTemplate(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Minutiae) != 255 {
+		t.Fatalf("%d minutiae, want 255", len(got.Minutiae))
+	}
+	// qualities 0..99 three times: the 45 dropped are the lowest (0..14)
+	for i, m := range got.Minutiae {
+		if m.Quality < 15 {
+			t.Errorf("kept minutia %d of quality %d", i, m.Quality)
+		}
+		if i > 0 && m.X <= got.Minutiae[i-1].X {
+			t.Errorf("order not kept at %d", i)
+		}
+	}
+	if len(tp.Minutiae) != 300 {
+		t.Error("KeepBest changed the template")
+	}
+}
+
 func TestANSILongLength(t *testing.T) {
 	r := &Record{Format: ANSI2004, Width: 500, Height: 500, XRes: 197, YRes: 197}
 	for i := 0; i < 2; i++ {

@@ -3,6 +3,7 @@ package iso19794
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/regterm/regterm/firmware/biometric"
 )
@@ -16,6 +17,10 @@ type Opts struct {
 	// ProductOwner and ProductType are the CBEFF product identifier
 	// written into ANSI records.
 	ProductOwner, ProductType uint16
+	// KeepBest, when a template has more than 255 minutiae (the records'
+	// limit), keeps the 255 of highest quality (ties: the earlier one) in
+	// their original order instead of failing with ErrInvalid.
+	KeepBest bool
 }
 
 // DPIToPPCM converts dots per inch to the records' pixels per centimetre.
@@ -86,7 +91,7 @@ func FromTemplate(t *biometric.Template, f Format, o *Opts) (*Record, error) {
 		return nil, fmt.Errorf("%w: resolution %d dpi", ErrInvalid, t.DPI)
 	case t.Quality > 100:
 		return nil, fmt.Errorf("%w: quality %d > 100", ErrInvalid, t.Quality)
-	case len(t.Minutiae) > 255:
+	case len(t.Minutiae) > 255 && !o.KeepBest:
 		return nil, fmt.Errorf("%w: %d minutiae > 255", ErrInvalid, len(t.Minutiae))
 	case o.Impression > 0x0F || o.EquipmentID > 0x0FFF:
 		return nil, fmt.Errorf("%w: impression %d / equipment %#x out of range", ErrInvalid, o.Impression, o.EquipmentID)
@@ -103,8 +108,12 @@ func FromTemplate(t *biometric.Template, f Format, o *Opts) (*Record, error) {
 	if f == ANSI2004 {
 		r.ProductOwner, r.ProductType = o.ProductOwner, o.ProductType
 	}
-	v := View{Position: o.Position, Impression: o.Impression, Quality: t.Quality, Minutiae: make([]Minutia, len(t.Minutiae))}
-	for i, m := range t.Minutiae {
+	ms := t.Minutiae
+	if len(ms) > 255 {
+		ms = best(ms, 255)
+	}
+	v := View{Position: o.Position, Impression: o.Impression, Quality: t.Quality, Minutiae: make([]Minutia, len(ms))}
+	for i, m := range ms {
 		switch {
 		case m.X < 0 || m.X > maxCoord || m.Y < 0 || m.Y > maxCoord:
 			return nil, fmt.Errorf("%w: minutia %d at (%d,%d) beyond 14 bits", ErrInvalid, i, m.X, m.Y)
@@ -125,6 +134,22 @@ func FromTemplate(t *biometric.Template, f Format, o *Opts) (*Record, error) {
 	}
 	r.Views = []View{v}
 	return r, nil
+}
+
+// best returns the n minutiae of ms of highest quality, in their order.
+func best(ms []biometric.Minutia, n int) []biometric.Minutia {
+	idx := make([]int, len(ms))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return ms[idx[a]].Quality > ms[idx[b]].Quality })
+	keep := idx[:n]
+	sort.Ints(keep)
+	out := make([]biometric.Minutia, n)
+	for i, j := range keep {
+		out[i] = ms[j]
+	}
+	return out
 }
 
 // EncodeTemplate encodes t as a one-view record of format f.
