@@ -12,6 +12,9 @@ import (
 // VPCDDriver is where Debian's vsmartcard-vpcd installs the driver.
 const VPCDDriver = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 
+// vpcdLib is where this process finds vpcd (moved by HidePCSCDrivers).
+var vpcdLib = VPCDDriver
+
 // ErrStackUnavailable means pcscd, the vpcd driver or the privileges to run
 // them in private namespaces are missing.
 var ErrStackUnavailable = errors.New("cardsim: pcscd + vpcd stack unavailable")
@@ -42,17 +45,20 @@ func CheckPeers() (pcscd string, err error) {
 	if err != nil {
 		return "", err
 	}
-	if _, err := os.Stat(VPCDDriver); err != nil {
-		return "", fmt.Errorf("%w: vpcd driver %s not found (install vsmartcard-vpcd)", ErrStackUnavailable, VPCDDriver)
+	if _, err := os.Stat(vpcdLib); err != nil {
+		return "", fmt.Errorf("%w: vpcd driver %s not found (install vsmartcard-vpcd)", ErrStackUnavailable, vpcdLib)
 	}
 	return pcscd, nil
 }
 
 // WriteReaderConf writes a reader.conf.d directory declaring one vpcd reader
-// listening on port (vpcd opens two slots, on port and port+1) and returns
-// the slots.
-func WriteReaderConf(dir string, port int) ([]Slot, error) {
-	conf := fmt.Sprintf("FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME   /dev/null:0x%04X\nLIBPATH      %s\nCHANNELID    0x%04X\n", port, VPCDDriver, port)
+// (driver lib, VPCDDriver when empty) listening on port (vpcd opens two
+// slots, on port and port+1) and returns the slots.
+func WriteReaderConf(dir string, port int, lib string) ([]Slot, error) {
+	if lib == "" {
+		lib = VPCDDriver
+	}
+	conf := fmt.Sprintf("FRIENDLYNAME \"Virtual PCD\"\nDEVICENAME   /dev/null:0x%04X\nLIBPATH      %s\nCHANNELID    0x%04X\n", port, lib, port)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
@@ -64,6 +70,11 @@ func WriteReaderConf(dir string, port int) ([]Slot, error) {
 		{Reader: "Virtual PCD 00 01", Addr: fmt.Sprintf("127.0.0.1:%d", port+1)},
 	}, nil
 }
+
+// DriversDir is pcscd's USB driver directory (Debian's usbdropdir). The
+// private stacks hide it behind an empty tmpfs so that pcscd does not take
+// real USB readers away from the system's pcscd; vpcd is loaded from a copy.
+const DriversDir = "/usr/lib/pcsc/drivers"
 
 // PCSCDArgs returns pcscd's arguments for running in the foreground with
 // the reader configuration in confDir (adds --disable-polkit when this

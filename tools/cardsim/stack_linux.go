@@ -36,6 +36,31 @@ type Stack struct {
 	done chan struct{}
 }
 
+// HidePCSCDrivers copies vpcd to lib and mounts an empty tmpfs over
+// DriversDir in the calling process's (private) mount namespace, so a pcscd
+// started there sees no USB drivers.
+func HidePCSCDrivers(lib string) error {
+	if err := copyFile(vpcdLib, lib); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(DriversDir); err != nil || !fi.IsDir() {
+		return nil
+	}
+	if err := unix.Mount("tmpfs", DriversDir, "tmpfs", unix.MS_RDONLY, "mode=0755"); err != nil {
+		return err
+	}
+	vpcdLib = lib
+	return nil
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o644)
+}
+
 // StackOpts configures StartStack.
 type StackOpts struct {
 	// NoReader starts pcscd without any reader configured.
@@ -75,7 +100,10 @@ func StartStack(ctx context.Context, o StackOpts) (*Stack, error) {
 	if o.NoReader {
 		err = os.MkdirAll(conf, 0o755)
 	} else {
-		slots, err = WriteReaderConf(conf, o.Port)
+		lib := filepath.Join(dir, "libifdvpcd.so")
+		if err = copyFile(vpcdLib, lib); err == nil {
+			slots, err = WriteReaderConf(conf, o.Port, lib)
+		}
 	}
 	if err != nil {
 		os.RemoveAll(dir)
@@ -88,10 +116,14 @@ func StartStack(ctx context.Context, o StackOpts) (*Stack, error) {
 		return nil, err
 	}
 	defer logf.Close()
-	script := `mount -t tmpfs -o mode=0755 tmpfs /run && exec "$@"`
+	// Private /run (pcscd's socket), vpcd copied into it, and pcscd's USB
+	// driver directory hidden so real readers stay with the system.
+	script := `mount -t tmpfs -o mode=0755 tmpfs /run && ` +
+		`{ [ ! -d "$DRIVERS" ] || mount -t tmpfs -o ro,mode=0755 tmpfs "$DRIVERS"; } && exec "$@"`
 	args := append([]string{"--mount", "--net", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", pcscd}, PCSCDArgs(pcscd, conf)...)
 	s.cmd = exec.Command(unshare, args...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	s.cmd.Env = append(os.Environ(), "DRIVERS="+DriversDir)
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := s.cmd.Start(); err != nil {
 		os.RemoveAll(dir)

@@ -44,3 +44,6 @@ func (s *Stack) Stop() error { return nil }
 
 // Close does nothing.
 func (s *Stack) Close() error { return nil }
+
+// HidePCSCDrivers is not available.
+func HidePCSCDrivers(lib string) error { return ErrStackUnavailable }

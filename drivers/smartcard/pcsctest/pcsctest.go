@@ -116,8 +116,16 @@ func startInner() (*exec.Cmd, error) {
 	if err != nil {
 		return nil, err
 	}
+	os.Unsetenv("PCSCLITE_CSOCK_NAME")
 	dir := "/run/regterm-pcsctest"
-	slots, err := cardsim.WriteReaderConf(filepath.Join(dir, "reader.conf.d"), 35963)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	lib := filepath.Join(dir, "libifdvpcd.so")
+	if err := cardsim.HidePCSCDrivers(lib); err != nil {
+		return nil, fmt.Errorf("hide pcscd's USB drivers: %w", err)
+	}
+	slots, err := cardsim.WriteReaderConf(filepath.Join(dir, "reader.conf.d"), 35963, lib)
 	if err != nil {
 		return nil, err
 	}

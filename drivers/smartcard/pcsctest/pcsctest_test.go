@@ -23,6 +23,10 @@ func TestHarness(t *testing.T) {
 	if len(env.Slots) != 2 || env.Socket != pcsc.DefaultSocket {
 		t.Fatalf("env = %+v", env)
 	}
+	// pcscd must not see the USB drivers: real readers stay with the system.
+	if ents, err := os.ReadDir(cardsim.DriversDir); err == nil && len(ents) != 0 {
+		t.Errorf("%s visible in the test namespace: %d entries", cardsim.DriversDir, len(ents))
+	}
 	card, err := cardsim.New(&smartcard.IDCard{CitizenID: "1234567890121", BirthDate: time.Date(1990, 1, 1, 0, 0, 0, 0, time.UTC)}, cardsim.DefaultATR, cardsim.Faults{})
 	if err != nil {
 		t.Fatal(err)
