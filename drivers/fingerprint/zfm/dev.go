@@ -128,6 +128,7 @@ type LinkStats struct {
 	Retries    int // exchanges repeated
 	Timeouts   int // unanswered attempts
 	Resets     int // resets and power cycles
+	Stale      int // late acknowledges skipped
 }
 
 // Dev is an EF01 fingerprint module.
@@ -558,11 +559,29 @@ func (d *Dev) once(ctx context.Context, ins byte, params []byte, respLen int, pr
 		return nil, err
 	}
 	x := d.begin(ctx, d.deadline(len(cmd)+Overhead+1+respLen, proc))
-	pkt, err := d.recv(x, true)
-	if err != nil {
-		return nil, err
+	for {
+		pkt, err := d.recv(x, true)
+		if err != nil {
+			return nil, err
+		}
+		if d.stale(pkt, respLen) {
+			continue
+		}
+		return d.ack(pkt)
 	}
-	return d.ack(pkt)
+}
+
+// stale reports an acknowledge that cannot answer the instruction just
+// sent: OK with a result of another length than the instruction's. It is
+// a late answer to an earlier, timed-out one (the protocol has no
+// sequence numbers), and is skipped.
+func (d *Dev) stale(pkt Packet, respLen int) bool {
+	if pkt.PID != PIDAck || len(pkt.Payload) < 1 || pkt.Payload[0] != 0 || len(pkt.Payload)-1 == respLen {
+		return false
+	}
+	d.stats.Stale++
+	d.log.Debug("zfm: skipping a late acknowledge", "len", len(pkt.Payload)-1, "want", respLen)
+	return true
 }
 
 // ack checks an acknowledge and splits its confirmation code off.
@@ -579,6 +598,11 @@ func (d *Dev) ack(pkt Packet) ([]byte, error) {
 // and resets the module after SilenceLimit silent attempts in a row.
 func (d *Dev) afterFailure(ctx context.Context, err error) error {
 	var to *rxTimeout
+	if errors.As(err, &to) {
+		// A late answer may still come: let it arrive and drop it, so
+		// that the next attempt does not take it for its own.
+		d.drainQuiet(ctx, 10*time.Millisecond+d.wire(2*(Overhead+64)), min(d.opts.Latency, 250*time.Millisecond))
+	}
 	if errors.As(err, &to) && to.silent {
 		d.silent++
 		if d.silent >= d.opts.SilenceLimit {

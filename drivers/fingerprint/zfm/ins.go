@@ -520,6 +520,9 @@ func (d *Dev) uploadOnce(ctx context.Context, ins byte, params []byte, expect, l
 	packets := (n + d.packet - 1) / d.packet
 	x := d.begin(ctx, d.deadline(len(cmd)+Overhead+1+n+packets*Overhead, d.opts.Latency))
 	pkt, err := d.recv(x, true)
+	for err == nil && d.stale(pkt, 0) {
+		pkt, err = d.recv(x, true)
+	}
 	if err != nil {
 		return nil, err
 	}

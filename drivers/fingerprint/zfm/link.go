@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"slices"
+	"time"
 )
 
 // open brings the link up: finds the rate, verifies the password,
@@ -209,7 +210,10 @@ func (d *Dev) readProdInfo(ctx context.Context) {
 	data, err := d.once(ctx, InsReadProdInfo, nil, prodInfoLen, d.opts.Latency)
 	if err != nil {
 		d.log.Info("zfm: no product information, using the configured geometry", "err", err)
-		d.flush()
+		var to *rxTimeout
+		if errors.As(err, &to) {
+			d.drainQuiet(ctx, 20*time.Millisecond, d.opts.Latency)
+		}
 		return
 	}
 	pi, err := parseProdInfo(data)

@@ -26,10 +26,11 @@ func startSim(t testing.TB, cfg sensorsim.Config) *sensorsim.PTY {
 // fastOpts are driver options for unpaced tests: short allowances.
 func fastOpts() *zfm.Opts {
 	return &zfm.Opts{
-		Baud:           57600,
-		Latency:        80 * time.Millisecond,
-		CaptureLatency: 150 * time.Millisecond,
-		PowerUpTimeout: 150 * time.Millisecond,
+		Baud: 57600,
+		// Generous for a loaded CI machine; tests of silence pay it.
+		Latency:        250 * time.Millisecond,
+		CaptureLatency: 400 * time.Millisecond,
+		PowerUpTimeout: 400 * time.Millisecond,
 		ResetPulse:     5 * time.Millisecond,
 		Poll:           5 * time.Millisecond,
 		Log:            slog.New(slog.DiscardHandler),
