@@ -475,3 +475,33 @@ func TestMINEXSamples(t *testing.T) {
 		})
 	}
 }
+
+func benchTemplate() *biometric.Template {
+	tp := &biometric.Template{Width: 256, Height: 288, DPI: 500, Quality: 70}
+	for i := 0; i < 60; i++ {
+		tp.Minutiae = append(tp.Minutiae, biometric.Minutia{X: i * 4, Y: i * 4, Angle: float64(i) * 0.1, Kind: biometric.KindEnding, Quality: 60})
+	}
+	return tp
+}
+
+func BenchmarkDecodeTemplate(b *testing.B) {
+	enc, err := EncodeTemplate(benchTemplate(), ISO2005, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(enc)))
+	for b.Loop() {
+		if _, err := DecodeTemplate(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncodeTemplate(b *testing.B) {
+	tp := benchTemplate()
+	for b.Loop() {
+		if _, err := EncodeTemplate(tp, ISO2005, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -275,3 +275,19 @@ func TestChain(t *testing.T) {
 		t.Errorf("cancelled chain: err %v, second source called %v", err, called)
 	}
 }
+
+// BenchmarkVerify is the cost of trusting a reference before a match
+// (one ES256 verification, CBOR and ISO decoding).
+func BenchmarkVerify(b *testing.B) {
+	key := newKey(b)
+	signed, err := Sign(key, citizen, isoRecord(b, iso19794.ISO2005, 60), issued)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Verify(signed, &key.PublicKey, citizen); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/verify")
+}
