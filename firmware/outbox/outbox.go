@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -122,6 +123,9 @@ type Stats struct {
 	Quarantine       string
 	QuarantineReason string
 	Compactions      int // compactions since Open
+	// Acked and Rejected count the records Ack and Reject removed from
+	// the queue since Open (each record at most once).
+	Acked, Rejected uint64
 }
 
 var (
@@ -145,6 +149,8 @@ type Outbox struct {
 	mu          sync.RWMutex
 	db          *bolt.DB
 	compactions int
+	acked       atomic.Uint64
+	rejected    atomic.Uint64
 
 	fullMu    sync.Mutex
 	fullUntil time.Time
@@ -335,6 +341,11 @@ func (o *Outbox) initHead(side epochState, sideOK, unknown bool) error {
 // ENOSPC/EFBIG (bbolt flattens ftruncate errors into text). fdatasync after
 // the writes still makes the new size durable (fdatasync(2): a size change
 // is metadata needed to read the data back).
+//
+// NoFreelistSync would save a page write per commit, but then bbolt
+// rebuilds the freelist at open by walking the pages in a goroutine of its
+// own, where a damaged page panics beyond recovery: a corrupt file would
+// crash every start instead of being quarantined.
 var boltOptions = &bolt.Options{Timeout: 2 * time.Second, NoGrowSync: true}
 
 // openChecked opens the bbolt file and checks every page, turning panics
@@ -606,7 +617,9 @@ func (o *Outbox) Ack(ids []ID) error {
 	}
 	var drained bool
 	var size int64
+	var removed uint64
 	err := o.db.Update(func(tx *bolt.Tx) error {
+		removed = 0
 		q, meta := tx.Bucket(bktQueue), tx.Bucket(bktMeta)
 		c := getCounts(meta)
 		for _, id := range ids {
@@ -617,6 +630,7 @@ func (o *Outbox) Ack(ids []ID) error {
 			}
 			c.records--
 			c.bytes -= uint64(len(v) - 8)
+			removed++
 			if err := q.Delete(k); err != nil {
 				return err
 			}
@@ -633,6 +647,7 @@ func (o *Outbox) Ack(ids []ID) error {
 	if err != nil {
 		return fmt.Errorf("outbox: ack: %w", mapErr(err))
 	}
+	o.acked.Add(removed)
 	o.fullMu.Lock()
 	o.fullUntil = time.Time{}
 	o.fullMu.Unlock()
@@ -684,6 +699,7 @@ func (o *Outbox) Reject(id ID, reason string) error {
 	if err != nil {
 		return fmt.Errorf("outbox: reject %s: %w", id, mapErr(err))
 	}
+	o.rejected.Add(1)
 	return nil
 }
 
@@ -757,6 +773,7 @@ func (o *Outbox) Stats() Stats {
 		return nil
 	})
 	st.Compactions = o.compactions
+	st.Acked, st.Rejected = o.acked.Load(), o.rejected.Load()
 	o.mu.RUnlock()
 	st.Full = o.Room() != nil
 	return st

@@ -57,8 +57,8 @@ func TestChaos(t *testing.T) {
 	if ss.Accepted != uint64(n) || ss.Rejected != 0 {
 		t.Fatalf("registry: accepted %d (want %d, each once), rejected %d", ss.Accepted, n, ss.Rejected)
 	}
-	if os := tm.ob.Stats(); os.Depth != 0 || os.DeadLetters != 0 {
-		t.Fatalf("outbox: %+v", os)
+	if os := tm.ob.Stats(); os.Depth != 0 || os.DeadLetters != 0 || os.Acked != uint64(n) {
+		t.Fatalf("outbox: %+v, want every record acknowledged exactly once", os)
 	}
 	if st.Accepted+st.Duplicates < uint64(n) || st.Rejected != 0 {
 		t.Fatalf("syncer: %+v", st)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -324,6 +325,12 @@ func (s *Syncer) heartbeat(ctx context.Context) error {
 		hb.Time = s.cfg.Now().UTC()
 	}
 	ans, err := s.cfg.Client.PostHeartbeat(ctx, &hb)
+	var se *StatusError
+	if errors.As(err, &se) && se.Code/100 == 4 && se.Code != http.StatusTooManyRequests {
+		// A registry refusing heartbeats still gets the records.
+		s.cfg.Log.Warn("uplink: heartbeat refused", "err", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

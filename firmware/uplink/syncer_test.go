@@ -102,7 +102,7 @@ func TestRejectedBecomesDeadLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := tm.ob.Stats()
-	if st.Depth != 0 || st.DeadLetters != 1 {
+	if st.Depth != 0 || st.DeadLetters != 1 || st.Rejected != 1 || st.Acked != 3 {
 		t.Fatalf("stats: %+v", st)
 	}
 	dead, _ := tm.ob.DeadLetters(10)
