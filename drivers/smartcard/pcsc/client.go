@@ -107,6 +107,14 @@ func (c *Client) negotiate(ctx context.Context) error {
 	return fmt.Errorf("pcsc: protocol version negotiation failed: %w", ErrServiceStopped)
 }
 
+// Err returns why the client became unusable (the connection to pcscd was
+// lost or closed), or nil.
+func (c *Client) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
 // Version returns the negotiated IPC protocol version.
 func (c *Client) Version() Version { return c.version }
 

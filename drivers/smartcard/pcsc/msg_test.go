@@ -369,3 +369,50 @@ func TestWaitChangeEvent(t *testing.T) {
 		t.Fatalf("WaitChange = %+v, %v after %d registrations", st, err, n)
 	}
 }
+
+// After pcscd drops the event connection (a restart), the next
+// WaitPresence reconnects.
+func TestSlotReconnectsEvents(t *testing.T) {
+	var table []byte
+	for i := 0; i < 16; i++ {
+		s := ReaderState{}
+		if i == 0 {
+			s = ReaderState{Name: "R", State: StatePresent | StatePowered, ATR: []byte{0x3B, 0x00}}
+		}
+		table = appendReaderState(table, s)
+	}
+	var waits atomic.Int32
+	path := fakePCSCD(t, func(c net.Conn, cmd uint32, body []byte) bool {
+		switch cmd {
+		case cmdVersion:
+			c.Write(words(4, 4, 0))
+		case cmdEstablishContext:
+			c.Write(words(2, 1, 0))
+		case cmdGetReadersState:
+			c.Write(table)
+		case cmdWaitReaderStateChange:
+			if waits.Add(1) == 1 {
+				return false // hang up, as a stopping pcscd does
+			}
+			c.Write(table)
+		case cmdStopWaitingReaderStateChange:
+			c.Write(words(0, 0))
+		case cmdReleaseContext:
+			c.Write(words(1, 0))
+		}
+		return true
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s, err := NewSlot(ctx, &Opts{Socket: path}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.WaitPresence(ctx, false); !errors.Is(err, ErrCommError) {
+		t.Fatalf("first wait: %v, want ErrCommError", err)
+	}
+	if p, err := s.WaitPresence(ctx, false); err != nil || !p {
+		t.Fatalf("wait after reconnect = %v, %v", p, err)
+	}
+}

@@ -35,6 +35,7 @@ func NewSlot(ctx context.Context, opts *Opts, reader string) (*Slot, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.opts.Socket = ev.Socket()
 	s.events = ev
 	names, err := ev.Readers(ctx)
 	if err != nil {
@@ -64,7 +65,7 @@ func NewSlot(ctx context.Context, opts *Opts, reader string) (*Slot, error) {
 // Reader returns the reader's name.
 func (s *Slot) Reader() string { return s.reader }
 
-func (s *Slot) String() string { return fmt.Sprintf("%q via pcscd at %s", s.reader, s.events.Socket()) }
+func (s *Slot) String() string { return fmt.Sprintf("%q via pcscd at %s", s.reader, s.opts.Socket) }
 
 // state returns the reader's slot in states.
 func (s *Slot) state(states []ReaderState) (ReaderState, bool) {
@@ -78,9 +79,16 @@ func (s *Slot) state(states []ReaderState) (ReaderState, bool) {
 
 // WaitPresence blocks until the card presence differs from last. A card
 // counts as present once pcscd has powered it (its ATR is known).
+//
+// When the connection to pcscd was lost (pcscd restarted), the next call
+// reconnects.
 func (s *Slot) WaitPresence(ctx context.Context, last bool) (bool, error) {
+	ev, err := s.eventsClient(ctx)
+	if err != nil {
+		return last, err
+	}
 	var gone bool
-	states, err := s.events.WaitChange(ctx, func(st []ReaderState) bool {
+	states, err := ev.WaitChange(ctx, func(st []ReaderState) bool {
 		r, ok := s.state(st)
 		if !ok {
 			gone = true
@@ -96,6 +104,26 @@ func (s *Slot) WaitPresence(ctx context.Context, last bool) (bool, error) {
 	}
 	r, _ := s.state(states)
 	return r.Ready(), nil
+}
+
+// eventsClient returns the event connection, reconnecting a lost one.
+func (s *Slot) eventsClient(ctx context.Context) (*Client, error) {
+	s.mu.Lock()
+	ev := s.events
+	s.mu.Unlock()
+	if ev.Err() == nil {
+		return ev, nil
+	}
+	nc, err := New(ctx, &s.opts)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	old := s.events
+	s.events = nc
+	s.mu.Unlock()
+	old.Close()
+	return nc, nil
 }
 
 // Present reports whether a powered card is in the reader now. It uses the
@@ -228,10 +256,10 @@ func (x *Session) Close(ctx context.Context) error {
 // Close closes both connections to pcscd.
 func (s *Slot) Close() error {
 	s.mu.Lock()
-	c := s.cards
+	c, ev := s.cards, s.events
 	s.cards = nil
 	s.mu.Unlock()
-	err := s.events.Close()
+	err := ev.Close()
 	if c != nil {
 		if err2 := c.Close(); err == nil {
 			err = err2
