@@ -143,6 +143,26 @@ func TestTemplateConversion(t *testing.T) {
 	}
 }
 
+func TestAnisotropic(t *testing.T) {
+	r := &Record{Format: ISO2005, Width: 200, Height: 100, XRes: 200, YRes: 100, Views: []View{{Minutiae: []Minutia{
+		{Type: TypeEnding, X: 10, Y: 40, Angle: 32}, // 45 degrees in y-halved pixels
+		{Type: TypeEnding, X: 10, Y: 40, Angle: 192},
+	}}}}
+	tp, err := r.Template(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp.Height != 200 || tp.Minutiae[0].Y != 80 || tp.DPI != 508 {
+		t.Errorf("height %d, y %d, %d dpi; want 200, 80, 508", tp.Height, tp.Minutiae[0].Y, tp.DPI)
+	}
+	if got, want := tp.Minutiae[0].Angle, math.Atan(2); math.Abs(got-want) > 1e-9 {
+		t.Errorf("angle %v, want %v", got, want)
+	}
+	if got, want := tp.Minutiae[1].Angle, 3*math.Pi/2; math.Abs(got-want) > 1e-9 {
+		t.Errorf("angle %v, want %v (vertical stays vertical)", got, want)
+	}
+}
+
 func TestAngles(t *testing.T) {
 	for _, f := range []Format{ISO2005, ANSI2004} {
 		steps := 256

@@ -52,24 +52,39 @@ func RadiansToAngle(rad float64, f Format) uint8 {
 	return uint8(a)
 }
 
-// Template returns view i of r as a biometric.Template.
+// Template returns view i of r as a biometric.Template. The template's
+// DPI comes from the x resolution; when the y resolution differs, y
+// coordinates, the height and the angles are rescaled to square pixels.
 func (r *Record) Template(i int) (*biometric.Template, error) {
 	if i < 0 || i >= len(r.Views) {
 		return nil, fmt.Errorf("%w: view %d of %d", ErrNoView, i, len(r.Views))
 	}
+	if r.XRes == 0 || r.YRes == 0 {
+		return nil, fmt.Errorf("%w: zero resolution", ErrFormat)
+	}
+	sy := float64(r.XRes) / float64(r.YRes) // y pixels -> x-resolution pixels
 	v := r.Views[i]
 	t := &biometric.Template{
 		Width:    int(r.Width),
-		Height:   int(r.Height),
+		Height:   int(math.Round(float64(r.Height) * sy)),
 		DPI:      PPCMToDPI(r.XRes),
 		Quality:  v.Quality,
 		Minutiae: make([]biometric.Minutia, len(v.Minutiae)),
 	}
 	for j, m := range v.Minutiae {
+		a := AngleToRadians(m.Angle, r.Format)
+		y := int(m.Y)
+		if r.XRes != r.YRes {
+			y = int(math.Round(float64(m.Y) * sy))
+			a = math.Atan2(math.Sin(a)*sy, math.Cos(a))
+			if a < 0 {
+				a += 2 * math.Pi
+			}
+		}
 		t.Minutiae[j] = biometric.Minutia{
 			X:       int(m.X),
-			Y:       int(m.Y),
-			Angle:   AngleToRadians(m.Angle, r.Format),
+			Y:       y,
+			Angle:   a,
 			Kind:    biometric.Kind(m.Type),
 			Quality: m.Quality,
 		}
