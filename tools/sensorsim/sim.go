@@ -101,6 +101,7 @@ const (
 	FaultBadChecksum                      // frame Frame of the response with a wrong checksum
 	FaultPowerUp                          // stray 0x55 and 0x00 before the response
 	FaultSilent                           // no answer to anything until power-cycled
+	FaultLate                             // the response only after Delay (the module busy)
 )
 
 func (k FaultKind) String() string {
@@ -117,6 +118,8 @@ func (k FaultKind) String() string {
 		return "powerup"
 	case FaultSilent:
 		return "silent"
+	case FaultLate:
+		return "late"
 	}
 	return fmt.Sprintf("fault(%d)", int(k))
 }
@@ -127,6 +130,7 @@ type Fault struct {
 	Kind  FaultKind
 	Frame int
 	Skip  int
+	Delay time.Duration // FaultLate
 }
 
 // Stats counts what the simulator did.
@@ -463,6 +467,11 @@ func (s *Sim) receive(b []byte) {
 		s.mu.Unlock()
 		if r.delay > 0 && s.cfg.Paced {
 			time.Sleep(r.delay)
+		}
+		for _, f := range faults {
+			if f.Kind == FaultLate {
+				time.Sleep(f.Delay)
+			}
 		}
 		s.send(r.frames, faults)
 		s.mu.Lock()

@@ -194,6 +194,7 @@ func TestParseFault(t *testing.T) {
 		{"badsum:5", sensorsim.Fault{Kind: sensorsim.FaultBadChecksum, Frame: 5}, false},
 		{"short:3:2", sensorsim.Fault{Kind: sensorsim.FaultShort, Frame: 3, Skip: 2}, false},
 		{"silent", sensorsim.Fault{Kind: sensorsim.FaultSilent}, false},
+		{"late:400", sensorsim.Fault{Kind: sensorsim.FaultLate, Delay: 400 * time.Millisecond}, false},
 		{"nonsense", sensorsim.Fault{}, true},
 		{"badsum:x", sensorsim.Fault{}, true},
 		{"badsum:1:2:3", sensorsim.Fault{}, true},

@@ -112,3 +112,30 @@ func TestImageSizeMismatch(t *testing.T) {
 		}
 	}
 }
+
+// TestLateAnswer: a module that answers after the driver gave up. The
+// late acknowledge must not be taken as the answer to a later
+// instruction.
+func TestLateAnswer(t *testing.T) {
+	p := startSim(t, sensorsim.Config{})
+	d := openDev(t, p, 57600, fastOpts())
+	ctx := ctxT(t)
+	// The first answer comes after the driver's deadline, so it asks
+	// again; the answer to the repeat comes after the driver moved on to
+	// ReadSysPara, which must skip it.
+	p.Inject(sensorsim.Fault{Kind: sensorsim.FaultLate, Delay: 400 * time.Millisecond})
+	p.Inject(sensorsim.Fault{Kind: sensorsim.FaultLate, Delay: 100 * time.Millisecond, Skip: 1})
+	if n, err := d.TempleteNum(ctx); err != nil || n != 0 {
+		t.Fatalf("TempleteNum answered late: got %d, %v", n, err)
+	}
+	sp, err := d.ReadSysPara(ctx)
+	if err != nil || sp.PacketSize != 256 {
+		t.Fatalf("ReadSysPara after a late answer: got %+v, %v", sp, err)
+	}
+	if n, err := d.GetRandomCode(ctx); err != nil {
+		t.Fatalf("GetRandomCode: %d, %v", n, err)
+	}
+	if s := d.Stats(); s.Timeouts != 1 || s.Stale != 1 {
+		t.Errorf("%d timeouts, %d late acknowledges skipped; want 1, 1", s.Timeouts, s.Stale)
+	}
+}
