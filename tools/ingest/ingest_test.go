@@ -255,7 +255,10 @@ func FuzzIngestOne(f *testing.F) {
 	db.Update(func(tx *bolt.Tx) error { return putKey(tx, "T-1", k.Public()) })
 	f.Fuzz(func(t *testing.T, b []byte) {
 		db.Update(func(tx *bolt.Tx) error {
-			r := ingestOne(tx, "T-1", b, time.Unix(0, 0))
+			r, err := ingestOne(tx, "T-1", b, time.Unix(0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
 			if r.Status != uplink.Rejected && !bytes.Equal(b, good) {
 				t.Fatalf("accepted %x: %+v", b, r)
 			}

@@ -403,7 +403,10 @@ func (s *Server) postRecords(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		for i, b := range recs {
-			ans.Results[i] = ingestOne(tx, terminal, b, now)
+			var err error
+			if ans.Results[i], err = ingestOne(tx, terminal, b, now); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -81,16 +81,35 @@ func getKey(tx *bolt.Tx, terminal string, keyID []byte) crypto.PublicKey {
 	return pub
 }
 
-// ingestOne checks one record of terminal and stores it when it is new.
-func ingestOne(tx *bolt.Tx, terminal string, b []byte, now time.Time) uplink.Result {
+// ingestOne checks one record of terminal and stores it when it is new. An
+// error is the database's: it aborts the batch (nothing stored, the client
+// retries), so a transient failure is never a rejection.
+func ingestOne(tx *bolt.Tx, terminal string, b []byte, now time.Time) (uplink.Result, error) {
+	res, err := check(tx, terminal, b)
+	if err != nil || res.Status != uplink.Accepted {
+		return res, err
+	}
+	_, r, _ := record.Decode(b)
+	v := make([]byte, 8+len(b))
+	binary.BigEndian.PutUint64(v, uint64(now.UnixNano()))
+	copy(v[8:], b)
+	chain, err := tx.Bucket(bktRecords).CreateBucketIfNotExists([]byte(terminal))
+	if err == nil {
+		err = chain.Put(recKey(r.ID.Epoch, r.ID.Seq), v)
+	}
+	return res, err
+}
+
+// check gives the verdict on one record: Accepted means new and valid.
+func check(tx *bolt.Tx, terminal string, b []byte) (uplink.Result, error) {
 	_, r, err := record.Decode(b)
 	if err != nil {
-		return uplink.Result{Status: uplink.Rejected, Reason: "malformed: " + err.Error()}
+		return uplink.Result{Status: uplink.Rejected, Reason: "malformed: " + err.Error()}, nil
 	}
 	res := uplink.Result{ID: r.ID.String()}
-	reject := func(format string, a ...any) uplink.Result {
+	reject := func(format string, a ...any) (uplink.Result, error) {
 		res.Status, res.Reason = uplink.Rejected, fmt.Sprintf(format, a...)
-		return res
+		return res, nil
 	}
 	if r.ID.Terminal != terminal {
 		return reject("terminal mismatch: record of %q sent by %q", r.ID.Terminal, terminal)
@@ -105,15 +124,19 @@ func ingestOne(tx *bolt.Tx, terminal string, b []byte, now time.Time) uplink.Res
 	if _, err := record.Verify(b, pub); err != nil && !errors.Is(err, record.ErrUnknownVersion) {
 		return reject("signature: %v", err)
 	}
-	chain, err := tx.Bucket(bktRecords).CreateBucketIfNotExists([]byte(terminal))
-	if err != nil {
-		return reject("storage: %v", err)
+	chain := tx.Bucket(bktRecords).Bucket([]byte(terminal))
+	if chain == nil {
+		res.Status = uplink.Accepted
+		if r.ID.Seq == 1 && !bytes.Equal(r.Prev, make([]byte, 32)) {
+			return reject("broken chain: first record of epoch %d does not point at zeros", r.ID.Epoch)
+		}
+		return res, nil
 	}
 	seq := r.ID.Seq
 	if old := chain.Get(recKey(r.ID.Epoch, seq)); old != nil {
 		if bytes.Equal(old[8:], b) {
 			res.Status = uplink.Duplicate
-			return res
+			return res, nil
 		}
 		return reject("conflict: another record with id %s is stored", r.ID)
 	}
@@ -132,14 +155,8 @@ func ingestOne(tx *bolt.Tx, terminal string, b []byte, now time.Time) uplink.Res
 			return reject("broken chain: the stored %s/%d/%d does not point at this record", terminal, r.ID.Epoch, seq+1)
 		}
 	}
-	v := make([]byte, 8+len(b))
-	binary.BigEndian.PutUint64(v, uint64(now.UnixNano()))
-	copy(v[8:], b)
-	if err := chain.Put(recKey(r.ID.Epoch, seq), v); err != nil {
-		return reject("storage: %v", err)
-	}
 	res.Status = uplink.Accepted
-	return res
+	return res, nil
 }
 
 // ChainCount summarizes one terminal chain (terminal, epoch).
