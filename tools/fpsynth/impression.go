@@ -80,10 +80,12 @@ func (f *Finger) Render(p Impression) (*image.Gray, error) {
 
 	// Elastic distortion: a smooth displacement field, zero in the
 	// contact centre, growing towards the rim.
-	dxn := smoothNoise(rng, 3, 1.5*float64(W))
-	dyn := smoothNoise(rng, 3, 1.5*float64(W))
-	dry := smoothNoise(rng, 5, 6*f.Period)
-	dry2 := smoothNoise(rng, 4, 20*f.Period)
+	// The smooth fields are sampled on a coarse grid over the impression
+	// and interpolated: their wavelengths are 50 pixels and more.
+	dxn := newCoarse(smoothNoise(rng, 3, 1.5*float64(W)), W, H)
+	dyn := newCoarse(smoothNoise(rng, 3, 1.5*float64(W)), W, H)
+	dry := newCoarse(smoothNoise(rng, 5, 6*f.Period), W, H)
+	dry2 := newCoarse(smoothNoise(rng, 4, 20*f.Period), W, H)
 
 	cos, sin := math.Cos(p.Rotation), math.Sin(p.Rotation)
 	icx, icy := float64(W)/2+p.Dx, float64(H)/2+p.Dy
@@ -102,10 +104,10 @@ func (f *Finger) Render(p Impression) (*image.Gray, error) {
 				continue
 			}
 			d := p.Distortion * math.Min(1, e*e)
-			mx := mcx + fx + d*dxn(fx, fy)
-			my := mcy + fy + d*dyn(fx, fy)
+			mx := mcx + fx + d*dxn.at(x, y)
+			my := mcy + fy + d*dyn.at(x, y)
 			r := f.bilinear(mx, my)
-			t := thr + 0.6*p.Dryness*dry(mx, my) + 0.15*dry2(mx, my)
+			t := thr + 0.6*p.Dryness*dry.at(x, y) + 0.15*dry2.at(x, y)
 			// less contact towards the rim
 			if e > 1-rim {
 				t += (e - (1 - rim)) / (2 * rim) * 1.2
@@ -125,6 +127,36 @@ func (f *Finger) Render(p Impression) (*image.Gray, error) {
 		img.Pix[i] = uint8(math.Min(255, math.Max(0, math.Round(g))))
 	}
 	return img, nil
+}
+
+// coarse is a smooth function sampled every coarseStep pixels.
+type coarse struct {
+	w int // grid width
+	v []float32
+}
+
+const coarseStep = 4
+
+func newCoarse(fn func(x, y float64) float64, W, H int) *coarse {
+	gw, gh := W/coarseStep+2, H/coarseStep+2
+	c := &coarse{w: gw, v: make([]float32, gw*gh)}
+	for j := 0; j < gh; j++ {
+		for i := 0; i < gw; i++ {
+			c.v[j*gw+i] = float32(fn(float64(i*coarseStep), float64(j*coarseStep)))
+		}
+	}
+	return c
+}
+
+// at interpolates the function at pixel (x, y) of the impression.
+func (c *coarse) at(x, y int) float64 {
+	i, j := x/coarseStep, y/coarseStep
+	ax := float32(x%coarseStep) / coarseStep
+	ay := float32(y%coarseStep) / coarseStep
+	k := j*c.w + i
+	top := c.v[k] + (c.v[k+1]-c.v[k])*ax
+	bot := c.v[k+c.w] + (c.v[k+c.w+1]-c.v[k+c.w])*ax
+	return float64(top + (bot-top)*ay)
 }
 
 // bilinear samples the master ridge pattern at (x, y); outside it is 0.
