@@ -14,7 +14,7 @@ import (
 // thaiid.NewReader reads cards from.
 type Slot struct {
 	opts   Opts
-	reader string // "" until chosen: the first reader pcscd lists
+	reader string
 
 	mu     sync.Mutex
 	events *Client
@@ -23,9 +23,9 @@ type Slot struct {
 
 // NewSlot connects to pcscd and picks reader: the reader of that name, else
 // the first whose name starts with it (pcscd appends slot numbers, e.g.
-// "ACS ACR39U ICC Reader 00 00"); empty: the first reader listed. It fails with an error wrapping ErrNoService when pcscd is not
-// running and ErrNoReadersAvailable / ErrUnknownReader when the reader is
-// not there.
+// "ACS ACR39U ICC Reader 00 00"); empty: the first reader listed. It fails
+// with an error wrapping ErrNoService when pcscd is not running, and
+// ErrNoReadersAvailable or ErrUnknownReader when the reader is not there.
 func NewSlot(ctx context.Context, opts *Opts, reader string) (*Slot, error) {
 	if opts == nil {
 		opts = &DefaultOpts
@@ -119,10 +119,14 @@ func (s *Slot) eventsClient(ctx context.Context) (*Client, error) {
 		return nil, err
 	}
 	s.mu.Lock()
-	old := s.events
+	defer s.mu.Unlock()
+	if s.events != ev {
+		// Another caller reconnected first.
+		nc.Close()
+		return s.events, nil
+	}
 	s.events = nc
-	s.mu.Unlock()
-	old.Close()
+	ev.Close()
 	return nc, nil
 }
 
