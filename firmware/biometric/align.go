@@ -1,11 +1,14 @@
 package biometric
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 )
 
 type pt struct{ x, y float32 }
+
+const hullMargin = 12
 
 // convexHull returns the hull of pts counter-clockwise (Andrew's monotone
 // chain), grown by hullMargin pixels away from its centroid.
@@ -13,12 +16,12 @@ func convexHull(pts []pt) []pt {
 	if len(pts) < 3 {
 		return nil
 	}
-	p := append([]pt(nil), pts...)
-	sort.Slice(p, func(i, j int) bool {
-		if p[i].x != p[j].x {
-			return p[i].x < p[j].x
+	p := slices.Clone(pts)
+	slices.SortFunc(p, func(a, b pt) int {
+		if c := cmp.Compare(a.x, b.x); c != 0 {
+			return c
 		}
-		return p[i].y < p[j].y
+		return cmp.Compare(a.y, b.y)
 	})
 	cross := func(o, a, b pt) float32 { return (a.x-o.x)*(b.y-o.y) - (a.y-o.y)*(b.x-o.x) }
 	h := make([]pt, 0, 2*len(p))
@@ -37,6 +40,17 @@ func convexHull(pts []pt) []pt {
 		h = append(h, q)
 	}
 	h = h[:len(h)-1]
+	if len(h) < 3 {
+		return nil
+	}
+	return growHull(h, hullMargin)
+}
+
+// growHull moves hull vertices by d away from the centroid.
+func growHull(h []pt, d float32) []pt {
+	if len(h) == 0 {
+		return h
+	}
 	var cx, cy float32
 	for _, q := range h {
 		cx += q.x
@@ -44,18 +58,20 @@ func convexHull(pts []pt) []pt {
 	}
 	cx /= float32(len(h))
 	cy /= float32(len(h))
+	out := make([]pt, len(h))
 	for i, q := range h {
 		dx, dy := q.x-cx, q.y-cy
-		d := float32(math.Sqrt(float64(dx*dx + dy*dy)))
-		if d > 0 {
-			h[i] = pt{q.x + dx/d*hullMargin, q.y + dy/d*hullMargin}
+		l := float32(math.Sqrt(float64(dx*dx + dy*dy)))
+		out[i] = q
+		if l > 0 {
+			out[i] = pt{q.x + dx/l*d, q.y + dy/l*d}
 		}
 	}
-	return h
+	return out
 }
 
-const hullMargin = 12
-
+// inHull reports whether (x, y) lies inside the counter-clockwise convex
+// polygon h (true for a degenerate hull: nothing is known of the area).
 func inHull(h []pt, x, y float32) bool {
 	if len(h) < 3 {
 		return true
@@ -86,28 +102,49 @@ func (r rigid) inverse(x, y float32) (float32, float32) {
 	return r.cos*x + r.sin*y, -r.sin*x + r.cos*y
 }
 
-var diagHook func(m, npo, nco int)
-
-type cpair struct {
-	p, c uint8
-	cost float32
+func resetPairs(pm, cm []int16) {
+	for i := range pm {
+		pm[i] = -1
+	}
+	for i := range cm {
+		cm[i] = -1
+	}
 }
 
-var (
-	pairDist  float32 = 14
-	pairAngle float32 = 0.5
-	minOv             = 10.0
-	keepDist  float32 = 14
-	lamW              = 0.5
-	lamMin            = 0.0
-	typeW             = 1.0
-)
+// direct aligns c onto p by the root pair (rp, rc), pairs under that
+// transform, refits it on the pairs and scores.
+func (p *Prepared) direct(c *Prepared, rp, rc int, pm, cm []int16, s *scratch) float64 {
+	th := float64(p.min[rp].a - c.min[rc].a)
+	r := rigid{cos: float32(math.Cos(th)), sin: float32(math.Sin(th)), rot: float32(th)}
+	cx, cy := c.min[rc].x, c.min[rc].y
+	r.tx = p.min[rp].x - (r.cos*cx - r.sin*cy)
+	r.ty = p.min[rp].y - (r.sin*cx + r.cos*cy)
+	resetPairs(pm, cm)
+	if p.pairUnder(c, r, pm, cm, s, directDist) < 3 {
+		return 0
+	}
+	r = fitRigid(p, c, pm)
+	// keep the pairs the refitted transform agrees with, pair the rest
+	for i, j := range pm {
+		if j < 0 {
+			continue
+		}
+		x, y := r.apply(c.min[j].x, c.min[j].y)
+		dx, dy := p.min[i].x-x, p.min[i].y-y
+		if dx*dx+dy*dy > keepDist*keepDist || adiff32(p.min[i].a, wrap32(c.min[j].a+r.rot)) > pairAngle {
+			cm[j], pm[i] = -1, -1
+		}
+	}
+	m := p.pairUnder(c, r, pm, cm, s, pairDist)
+	if m < 3 {
+		return 0
+	}
+	return p.score(c, r, pm, cm, s)
+}
 
-// consolidate fits a rigid transform to the pairing found by growth, pairs
-// all minutiae again under it, and scores the pairing against the number
-// of minutiae in the common area.
-func (p *Prepared) consolidate(c *Prepared, pm, cm []int16, s *scratch) float64 {
-	// least-squares rotation and translation from the current pairs
+// fitRigid is the least-squares rotation and translation taking the
+// paired minutiae of c onto those of p.
+func fitRigid(p, c *Prepared, pm []int16) rigid {
 	var pcx, pcy, ccx, ccy, n float64
 	for i, j := range pm {
 		if j < 0 {
@@ -135,65 +172,89 @@ func (p *Prepared) consolidate(c *Prepared, pm, cm []int16, s *scratch) float64 
 	r := rigid{cos: float32(cs), sin: float32(sn), rot: float32(th)}
 	r.tx = float32(pcx - (cs*ccx - sn*ccy))
 	r.ty = float32(pcy - (sn*ccx + cs*ccy))
+	return r
+}
 
-	// keep the grown pairs that the global transform roughly agrees with
-	// (skin distortion moves minutiae far from the root), then pair the
-	// rest under the transform
-	m := 0
-	var cost float64
-	for i, j := range pm {
-		if j < 0 {
-			continue
-		}
-		cx, cy := r.apply(c.min[j].x, c.min[j].y)
-		dx, dy := p.min[i].x-cx, p.min[i].y-cy
-		if dx*dx+dy*dy > keepDist*keepDist || angDiff(float64(p.min[i].a), float64(c.min[j].a)+th) > 0.7 {
-			cm[j] = -1
-			pm[i] = -1
-			continue
-		}
-		m++
+// pairUnder pairs the unpaired minutiae of c, mapped by r, with unpaired
+// minutiae of p within dist pixels and pairAngle radians: every
+// candidate minutia proposes its cheapest probe minutia, every probe
+// minutia keeps its cheapest proposal. It returns the number of pairs in
+// pm afterwards.
+func (p *Prepared) pairUnder(c *Prepared, r rigid, pm, cm []int16, s *scratch, dist float32) int {
+	if cap(s.cost) < len(p.min) {
+		s.cost = make([]float32, len(p.min))
+		s.prop = make([]int16, len(p.min))
 	}
-	cands := s.cands[:0]
+	cost, prop := s.cost[:len(p.min)], s.prop[:len(p.min)]
+	for i := range prop {
+		prop[i] = -1
+	}
 	for j := range c.min {
 		if cm[j] >= 0 {
 			continue
 		}
-		cx, cy := r.apply(c.min[j].x, c.min[j].y)
-		ca := float64(c.min[j].a) + th
-		for i := range p.min {
-			if pm[i] >= 0 {
-				continue
-			}
-			dx, dy := p.min[i].x-cx, p.min[i].y-cy
-			if dx > pairDist || dx < -pairDist || dy > pairDist || dy < -pairDist {
-				continue
-			}
-			d := float32(math.Sqrt(float64(dx*dx + dy*dy)))
-			if d > pairDist {
-				continue
-			}
-			da := float32(angDiff(float64(p.min[i].a), ca))
-			if da > pairAngle {
-				continue
-			}
-			cands = append(cands, cpair{uint8(i), uint8(j), d/pairDist + da/pairAngle})
-		}
-	}
-	sort.Slice(cands, func(a, b int) bool { return cands[a].cost < cands[b].cost })
-	for _, q := range cands {
-		if pm[q.p] >= 0 || cm[q.c] >= 0 {
+		x, y := r.apply(c.min[j].x, c.min[j].y)
+		ca := wrap32(c.min[j].a + r.rot)
+		// the 2x2 cells nearest to (x, y) cover the disc of radius dist
+		fx := (x-p.gx)/gridCell - 0.5
+		fy := (y-p.gy)/gridCell - 0.5
+		if fx < -1 || fy < -1 || fx > float32(p.gw) || fy > float32(p.gh) {
 			continue
 		}
-		pm[q.p], cm[q.c] = int16(q.c), int16(q.p)
-		m++
-		cost += float64(q.cost)
+		gx := int(fx+1) - 1
+		gy := int(fy+1) - 1
+		bi, bc := -1, float32(math.MaxFloat32)
+		for cy := max(gy, 0); cy <= min(gy+1, p.gh-1); cy++ {
+			for cx := max(gx, 0); cx <= min(gx+1, p.gw-1); cx++ {
+				cell := cy*p.gw + cx
+				for _, i := range p.gridIdx[p.gridStart[cell]:p.gridStart[cell+1]] {
+					if pm[i] >= 0 {
+						continue
+					}
+					dx, dy := p.min[i].x-x, p.min[i].y-y
+					d2 := dx*dx + dy*dy
+					if d2 > dist*dist {
+						continue
+					}
+					da := adiff32(p.min[i].a, ca)
+					if da > pairAngle {
+						continue
+					}
+					if k := d2/(dist*dist) + da/pairAngle; k < bc {
+						bi, bc = int(i), k
+					}
+				}
+			}
+		}
+		if bi >= 0 && (prop[bi] < 0 || bc < cost[bi]) {
+			prop[bi], cost[bi] = int16(j), bc
+		}
 	}
-	s.cands = cands
-	if m < 3 {
-		return 0
+	m := 0
+	for i := range pm {
+		if pm[i] < 0 && prop[i] >= 0 {
+			pm[i] = prop[i]
+			cm[prop[i]] = int16(i)
+		}
+		if pm[i] >= 0 {
+			m++
+		}
 	}
-	// minutiae in the common area
+	return m
+}
+
+// score weighs the pairs by their cylinder similarity and normalises by
+// the minutiae of each template inside the other's area.
+func (p *Prepared) score(c *Prepared, r rigid, pm, cm []int16, s *scratch) float64 {
+	nc := len(c.min)
+	var fm float64
+	m := 0
+	for i, j := range pm {
+		if j >= 0 {
+			fm += lamW*float64(s.lam[i*nc+int(j)]) + (1 - lamW)
+			m++
+		}
+	}
 	npo, nco := 0, 0
 	for i := range p.min {
 		x, y := r.inverse(p.min[i].x, p.min[i].y)
@@ -210,51 +271,38 @@ func (p *Prepared) consolidate(c *Prepared, pm, cm []int16, s *scratch) float64 
 	if diagHook != nil {
 		diagHook(m, npo, nco)
 	}
-	fm := float64(m)
-	if scoreMode == 1 {
-		fm = 0
-		nc := len(c.min)
-		cnt := 0
-		for i, j := range pm {
-			if j >= 0 {
-				if l := float64(s.lam[i*nc+int(j)]); l >= lamMin {
-					w := 1.0
-					if p.min[i].kind != c.min[j].kind {
-						w = typeW
-					}
-					fm += l * w
-					cnt++
-				}
-			}
-		}
-		fm = fm*lamW + float64(cnt)*(1-lamW)
-	}
 	den := math.Sqrt(math.Max(float64(npo), minOv) * math.Max(float64(nco), minOv))
 	return fm * fm / den
 }
 
-// lss is MCC's local similarity sort: the mean of the n_P best local
-// similarities.
-func lss(lam []float32, np, nc int) float64 {
-	n := min(np, nc)
-	z := 1 / (1 + math.Exp(-0.4*(float64(n)-20)))
-	npk := 4 + int(math.Round(z*8))
-	top := make([]float32, 0, npk+1)
-	for _, v := range lam {
-		if v <= 0 || (len(top) == npk && v <= top[npk-1]) {
-			continue
+var diagHook func(m, npo, nco int)
+
+const twoPi32 = float32(2 * math.Pi)
+
+// wrap32 brings a into [0, 2π) for |a| < 4π.
+func wrap32(a float32) float32 {
+	if a < 0 {
+		a += twoPi32
+		if a < 0 {
+			a += twoPi32
 		}
-		k := sort.Search(len(top), func(i int) bool { return top[i] < v })
-		top = append(top, 0)
-		copy(top[k+1:], top[k:])
-		top[k] = v
-		if len(top) > npk {
-			top = top[:npk]
+	} else if a >= twoPi32 {
+		a -= twoPi32
+		if a >= twoPi32 {
+			a -= twoPi32
 		}
 	}
-	var sum float64
-	for _, v := range top {
-		sum += float64(v)
+	return a
+}
+
+// adiff32 is the absolute angle between a and b, both in [0, 2π).
+func adiff32(a, b float32) float32 {
+	d := a - b
+	if d < 0 {
+		d = -d
 	}
-	return 10 * sum / float64(npk)
+	if d > math.Pi {
+		d = twoPi32 - d
+	}
+	return d
 }

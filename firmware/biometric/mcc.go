@@ -14,7 +14,7 @@ import (
 
 const (
 	mccR      = 70.0 // cylinder radius, pixels at 500 dpi
-	mccNS     = 16   // cells across the diameter
+	mccNS     = 8   // cells across the diameter
 	mccND     = 6    // direction layers
 	mccCells  = mccNS * mccNS
 	mccWords  = (mccCells + 63) / 64
@@ -24,7 +24,7 @@ const (
 	mccOmega  = 50.0 // hull margin for valid cells
 )
 
-var (
+const (
 	mccMinValid = 0.6 // fraction of the disc's cells a cylinder needs
 	mccMinMatch = 0.6 // fraction of the disc's cells two cylinders must share
 )
@@ -140,43 +140,23 @@ func convexHullMargin(ms []pmin, margin float32) []pt {
 	return growHull(convexHull(pts), margin-hullMargin)
 }
 
-// growHull moves hull vertices by d away from the centroid.
-func growHull(h []pt, d float32) []pt {
-	if len(h) == 0 {
-		return h
-	}
-	var cx, cy float32
-	for _, q := range h {
-		cx += q.x
-		cy += q.y
-	}
-	cx /= float32(len(h))
-	cy /= float32(len(h))
-	out := make([]pt, len(h))
-	for i, q := range h {
-		dx, dy := q.x-cx, q.y-cy
-		l := float32(math.Sqrt(float64(dx*dx + dy*dy)))
-		if l > 0 {
-			out[i] = pt{q.x + dx/l*d, q.y + dy/l*d}
-		}
-	}
-	return out
-}
+// cylinderSize is the memory of one cylinder in bytes.
+const cylinderSize = (mccND+1)*mccWords*8 + 8
 
 // cylSim is the bit-based MCC similarity of two cylinders (0..1).
 func cylSim(a, b *cylinder) float32 {
 	var mask [mccWords]uint64
 	common := 0
-	for w := 0; w < mccWords; w++ {
+	for w := range mask {
 		mask[w] = a.valid[w] & b.valid[w]
 		common += bits.OnesCount64(mask[w])
 	}
-	if float64(common) < mccMinMatch*float64(mccDisc) {
+	if common < mccMinCommon {
 		return 0
 	}
 	var na, nb, nx int
-	for l := 0; l < mccND; l++ {
-		for w := 0; w < mccWords; w++ {
+	for l := range a.bits {
+		for w := range mask {
 			x := a.bits[l][w] & mask[w]
 			y := b.bits[l][w] & mask[w]
 			na += bits.OnesCount64(x)
@@ -187,5 +167,15 @@ func cylSim(a, b *cylinder) float32 {
 	if na+nb == 0 {
 		return 0
 	}
-	return float32(1 - math.Sqrt(float64(nx))/(math.Sqrt(float64(na))+math.Sqrt(float64(nb))))
+	return 1 - sqrtTab[nx]/(sqrtTab[na]+sqrtTab[nb])
 }
+
+// mccMinCommon is the number of cells two cylinders must share.
+var mccMinCommon = int(mccMinMatch * float64(mccDisc))
+
+var sqrtTab = func() (t [mccND*mccWords*64 + 1]float32) {
+	for i := range t {
+		t[i] = float32(math.Sqrt(float64(i)))
+	}
+	return
+}()

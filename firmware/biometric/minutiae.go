@@ -280,7 +280,7 @@ func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 			continue
 		}
 		bi := (int(m.y)/blockSize)*f.bw + int(m.x)/blockSize
-		if bd[bi] < 2 {
+		if int(bd[bi]) < borderBlocks {
 			continue
 		}
 		// snap the direction to the smoothed orientation field

@@ -100,6 +100,12 @@ func TestTune(t *testing.T) {
 	if os.Getenv("FPTUNE") == "" {
 		t.Skip("FPTUNE=1 to run")
 	}
+	if v := os.Getenv("FPCLAR"); v != "" {
+		fmt.Sscan(v, &clarityMin)
+	}
+	if v := os.Getenv("FPBORDER"); v != "" {
+		fmt.Sscan(v, &borderBlocks)
+	}
 	root := "/work/shared/data/fingerprints"
 	var sets []*tuneSet
 	for _, db := range []string{"fvc2002_db1_b", "fvc2002_db2_b", "fvc2002_db3_b", "fvc2002_db4_b"} {
@@ -122,11 +128,11 @@ func TestTune(t *testing.T) {
 	}
 	run("base")
 	if os.Getenv("FPTUNE") == "grid" {
-		for _, w := range []float64{0.5, 0.75} {
-			typeW = w
-			run("typeW=" + ftoa(w))
+		for _, r := range []int{2, 4, 10} {
+			roots = r
+			run("roots=" + itoa(r))
 		}
-		typeW = 1
+		roots = 6
 	}
 }
 
