@@ -14,7 +14,7 @@ import (
 
 const (
 	mccR      = 70.0 // cylinder radius, pixels at 500 dpi
-	mccNS     = 8   // cells across the diameter
+	mccNS     = 8    // cells across the diameter
 	mccND     = 6    // direction layers
 	mccCells  = mccNS * mccNS
 	mccWords  = (mccCells + 63) / 64
