@@ -143,9 +143,9 @@ var statusText = map[Status]string{
 
 func (s Status) Error() string {
 	if t, ok := statusText[s]; ok {
-		return fmt.Sprintf("zfm: module status %#02x: %s", byte(s), t)
+		return fmt.Sprintf("module status %#02x: %s", byte(s), t)
 	}
-	return fmt.Sprintf("zfm: module status %#02x: unknown code", byte(s))
+	return fmt.Sprintf("module status %#02x: unknown code", byte(s))
 }
 
 // Unwrap returns the general error class of the code, or nil.
