@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regterm/regterm/drivers/fingerprint"
 )
@@ -48,5 +49,17 @@ func TestStatus(t *testing.T) {
 	}
 	if statusErr(0) != nil {
 		t.Errorf("statusErr(0) is an error")
+	}
+}
+
+func TestDeadlineScalesWithWire(t *testing.T) {
+	for _, baud := range []int{9600, 57600, 115200} {
+		d := &Dev{baud: baud}
+		n := 144*(256+Overhead) + 24 // a 256x288 image in 256-byte packets
+		wire := time.Duration(n) * 10 * time.Second / time.Duration(baud)
+		got := d.deadline(n, 300*time.Millisecond)
+		if got < wire*3/2 || got > wire*3/2+300*time.Millisecond {
+			t.Errorf("%d baud: deadline %v for %v on the wire, want 1.5x plus the allowance", baud, got, wire)
+		}
 	}
 }
