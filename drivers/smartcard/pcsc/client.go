@@ -209,7 +209,7 @@ func (c *Client) failLocked(ctx context.Context, op string, err error) error {
 	} else {
 		err = fmt.Errorf("%w: %w", ErrCommError, err)
 	}
-	c.err = fmt.Errorf("connection lost: %w", err)
+	c.err = fmt.Errorf("%w: connection to pcscd lost: %w", ErrCommError, err)
 	return fmt.Errorf("pcsc: %s: %w", op, err)
 }
 

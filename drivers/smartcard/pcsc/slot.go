@@ -139,7 +139,9 @@ func (s *Slot) Present(ctx context.Context) (bool, error) {
 	}
 	st, err := c.ReaderStates(ctx)
 	if err != nil {
-		s.dropCards(c)
+		if c.Err() != nil {
+			s.dropCards(c)
+		}
 		return false, err
 	}
 	r, ok := s.state(st)
@@ -177,7 +179,7 @@ func (s *Slot) Open(ctx context.Context) (*Session, error) {
 	}
 	card, err := c.Connect(ctx, s.reader, ShareShared, ProtocolAny)
 	if err != nil {
-		if errors.Is(err, ErrCommError) || errors.Is(err, ErrClosed) {
+		if c.Err() != nil {
 			s.dropCards(c)
 		}
 		return nil, err
@@ -213,7 +215,8 @@ func (x *Session) Protocol() Protocol { return x.card.Protocol }
 // Transmit sends one APDU.
 func (x *Session) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 	r, err := x.card.Transmit(ctx, cmd)
-	if err != nil && (errors.Is(err, ErrCommError) || errors.Is(err, ErrClosed)) {
+	if err != nil && x.card.c.Err() != nil {
+		// A lost connection: pcscd releases its handles when it closes.
 		x.slot.dropCards(x.card.c)
 	}
 	return r, err
@@ -231,7 +234,7 @@ func (x *Session) Removed(ctx context.Context, wait time.Duration) bool {
 		if err == nil && st.State&StatePresent == 0 {
 			return true
 		}
-		if err != nil && (errors.Is(err, ErrCommError) || errors.Is(err, ErrClosed)) {
+		if err != nil && x.card.c.Err() != nil {
 			// The connection is gone: ask over a new one.
 			x.slot.dropCards(x.card.c)
 			if present, err := x.slot.Present(ctx); err == nil && !present {
@@ -245,8 +248,14 @@ func (x *Session) Removed(ctx context.Context, wait time.Duration) bool {
 	}
 }
 
-// Close ends the transaction and disconnects, leaving the card powered.
+// Close ends the transaction and disconnects, leaving the card powered. A
+// failure drops the connection, so pcscd releases the handle and its lock.
 func (x *Session) Close(ctx context.Context) error {
+	defer func() {
+		if x.card.c.Err() != nil {
+			x.slot.dropCards(x.card.c)
+		}
+	}()
 	err := x.card.EndTransaction(ctx, LeaveCard)
 	if err2 := x.card.Disconnect(ctx, LeaveCard); err == nil {
 		err = err2

@@ -240,3 +240,26 @@ func ExampleReader() {
 	}
 	// Output: Pinmanee 1990-05-17 5100 51
 }
+
+// A read cancelled half-way leaves neither a lock nor a broken connection
+// behind: the next read succeeds.
+func TestCancelledReadThenRead(t *testing.T) {
+	env := pcsctest.Require(t)
+	card, want := load(t, "pinmanee.toml", cardsim.Faults{Delay: 10 * time.Millisecond})
+	env.Insert(t, 0, card)
+	r := openReader(t, env, 0)
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	c, err := r.Read(ctx)
+	cancel()
+	if err == nil || c != nil {
+		t.Fatalf("cancelled read = %v, %v", c, err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("cancelled read error %v does not wrap the deadline", err)
+	}
+	got, err := r.Read(ctxT(t, 20*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, got, want)
+}

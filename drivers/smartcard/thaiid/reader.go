@@ -83,19 +83,23 @@ func (r *Reader) Read(ctx context.Context) (*smartcard.IDCard, error) {
 		return nil, fmt.Errorf("thaiid: open card: %w", err)
 	}
 	card, st, err := ReadCard(ctx, s, s.ATR())
+	// Clean up even when ctx is done: a session left open keeps the card
+	// locked.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	defer cancel()
 	r.mu.Lock()
 	r.last = st
 	r.mu.Unlock()
 	if err != nil {
-		if !errors.Is(err, smartcard.ErrInvalidCard) && !errors.Is(err, smartcard.ErrUnsupportedCard) && s.Removed(ctx, r.opts.RemovalWait) {
-			s.Close(ctx)
+		if ctx.Err() == nil && !errors.Is(err, smartcard.ErrInvalidCard) && !errors.Is(err, smartcard.ErrUnsupportedCard) && s.Removed(cctx, r.opts.RemovalWait) {
+			s.Close(cctx)
 			r.opts.Log.Info("card removed mid-read", "reader", r.src.String(), "apdus", st.APDUs)
 			return nil, fmt.Errorf("thaiid: read: %w (%v)", smartcard.ErrCardRemoved, err)
 		}
-		s.Close(ctx)
+		s.Close(cctx)
 		return nil, err
 	}
-	if err := s.Close(ctx); err != nil {
+	if err := s.Close(cctx); err != nil {
 		r.opts.Log.Warn("card session close", "err", err)
 	}
 	r.opts.Log.Info("card read", "reader", r.src.String(), "apdus", st.APDUs, "ms", time.Since(start).Milliseconds(), "photo_bytes", len(card.Photo), "reference", card.Reference != nil)
