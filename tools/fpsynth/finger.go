@@ -184,6 +184,7 @@ func NewFinger(seed uint64, o *Opts) (*Finger, error) {
 	f.placeSingularities(rng)
 	f.orientationField(rng)
 	f.grow(rng)
+	f.wiggle(rng, wiggleAmp)
 	return f, nil
 }
 
@@ -272,6 +273,49 @@ func (f *Finger) orientationField(rng *rand.Rand) {
 			f.orient[y*f.gw+x] = float32(th)
 		}
 	}
+}
+
+// wiggleAmp is the ridge meander amplitude in impression pixels.
+const wiggleAmp = 1.0
+
+// wiggle displaces the grown ridges by a fine random field (amplitude amp
+// impression pixels, wavelength about three ridge periods): real ridges
+// meander around the smooth flow, and so do the directions of their
+// minutiae, which makes each finger's minutiae less like any other's.
+func (f *Finger) wiggle(rng *rand.Rand, amp float64) {
+	if amp == 0 {
+		return
+	}
+	T := f.Period * gridScale
+	wx := newCoarse(smoothNoise(rng, 9, 3*T), f.gw, f.gh)
+	wy := newCoarse(smoothNoise(rng, 9, 3*T), f.gw, f.gh)
+	a := amp * gridScale * 2.5 // smoothNoise of 9 waves has an rms near 0.4
+	out := make([]float32, len(f.ridge))
+	for y := 0; y < f.gh; y++ {
+		for x := 0; x < f.gw; x++ {
+			sx := float64(x) + a*wx.at(x, y)
+			sy := float64(y) + a*wy.at(x, y)
+			out[y*f.gw+x] = float32(f.gridAt(sx, sy))
+		}
+	}
+	f.ridge = out
+}
+
+// gridAt interpolates the ridge grid at grid coordinates (x, y), clamped
+// to the grid.
+func (f *Finger) gridAt(x, y float64) float64 {
+	x = math.Min(math.Max(x, 0), float64(f.gw-1)-1e-9)
+	y = math.Min(math.Max(y, 0), float64(f.gh-1)-1e-9)
+	x0, y0 := math.Floor(x), math.Floor(y)
+	i := int(y0)*f.gw + int(x0)
+	ax, ay := float32(x-x0), float32(y-y0)
+	r := f.ridge
+	if int(x0)+1 >= f.gw || int(y0)+1 >= f.gh {
+		return float64(r[i])
+	}
+	top := r[i] + (r[i+1]-r[i])*ax
+	bot := r[i+f.gw] + (r[i+f.gw+1]-r[i+f.gw])*ax
+	return float64(top + (bot-top)*ay)
 }
 
 // Master returns the master ridge pattern as an image (ridges dark).
