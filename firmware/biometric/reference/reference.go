@@ -117,6 +117,32 @@ func init() {
 	}
 }
 
+// decodePayload parses the signed payload strictly: the deterministic map
+// of the known keys, version 1, an ISO 2005 record with a finger view.
+func decodePayload(b []byte) (*payload, *iso19794.Record, error) {
+	var p payload
+	if err := decMode.Unmarshal(b, &p); err != nil {
+		return nil, nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+	}
+	if re, err := encMode.Marshal(p); err != nil || string(re) != string(b) {
+		return nil, nil, fmt.Errorf("%w: payload is not in deterministic encoding", ErrMalformed)
+	}
+	if p.Version != Version {
+		return nil, nil, fmt.Errorf("%w: payload version %d, want %d", ErrMalformed, p.Version, Version)
+	}
+	if p.CitizenID == "" {
+		return nil, nil, fmt.Errorf("%w: no citizen id", ErrMalformed)
+	}
+	rec, err := iso19794.DecodeFormat(p.Template, iso19794.ISO2005)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: template: %w", ErrMalformed, err)
+	}
+	if len(rec.Views) == 0 {
+		return nil, nil, fmt.Errorf("%w: template: %w", ErrMalformed, iso19794.ErrNoView)
+	}
+	return &p, rec, nil
+}
+
 // KeyID returns the key id of pub: SHA-256 of its PKIX encoding.
 func KeyID(pub crypto.PublicKey) ([]byte, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
@@ -209,22 +235,12 @@ func Verify(b []byte, registryPub crypto.PublicKey, citizenID string) (*Referenc
 		return nil, fmt.Errorf("%w: signature: %v", ErrUntrusted, err)
 	}
 	// Signed by the registry from here on; still parse strictly.
-	var p payload
-	if err := decMode.Unmarshal(m.Payload, &p); err != nil {
-		return nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
-	}
-	if re, err := encMode.Marshal(p); err != nil || string(re) != string(m.Payload) {
-		return nil, fmt.Errorf("%w: payload is not in deterministic encoding", ErrMalformed)
-	}
-	if p.Version != Version {
-		return nil, fmt.Errorf("%w: payload version %d, want %d", ErrMalformed, p.Version, Version)
+	p, rec, err := decodePayload(m.Payload)
+	if err != nil {
+		return nil, err
 	}
 	if p.CitizenID != citizenID {
 		return nil, ErrWrongCitizen
-	}
-	rec, err := iso19794.DecodeFormat(p.Template, iso19794.ISO2005)
-	if err != nil {
-		return nil, fmt.Errorf("%w: template: %w", ErrMalformed, err)
 	}
 	t, err := rec.Template(0)
 	if err != nil {
