@@ -204,9 +204,15 @@ func (c *Client) armLocked(ctx context.Context) (stop func()) {
 
 func (c *Client) failLocked(ctx context.Context, op string, err error) error {
 	c.conn.Close()
-	if ctx.Err() != nil {
+	var ne net.Error
+	d, hasDeadline := ctx.Deadline()
+	switch {
+	case ctx.Err() != nil:
 		err = fmt.Errorf("%w (%w)", ctx.Err(), err)
-	} else {
+	case hasDeadline && errors.As(err, &ne) && ne.Timeout() && !time.Now().Before(d):
+		// The connection deadline (ctx's) fired before ctx's own timer.
+		err = fmt.Errorf("%w (%w)", context.DeadlineExceeded, err)
+	default:
 		err = fmt.Errorf("%w: %w", ErrCommError, err)
 	}
 	c.err = fmt.Errorf("%w: connection to pcscd lost: %w", ErrCommError, err)

@@ -91,7 +91,7 @@ func (r *Reader) Read(ctx context.Context) (*smartcard.IDCard, error) {
 	r.last = st
 	r.mu.Unlock()
 	if err != nil {
-		if ctx.Err() == nil && !errors.Is(err, smartcard.ErrInvalidCard) && !errors.Is(err, smartcard.ErrUnsupportedCard) && s.Removed(cctx, r.opts.RemovalWait) {
+		if ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) && !errors.Is(err, smartcard.ErrInvalidCard) && !errors.Is(err, smartcard.ErrUnsupportedCard) && s.Removed(cctx, r.opts.RemovalWait) {
 			s.Close(cctx)
 			r.opts.Log.Info("card removed mid-read", "reader", r.src.String(), "apdus", st.APDUs)
 			return nil, fmt.Errorf("thaiid: read: %w (%v)", smartcard.ErrCardRemoved, err)
