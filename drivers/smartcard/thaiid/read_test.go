@@ -230,3 +230,19 @@ func TestLocalSlotRemovalMidRead(t *testing.T) {
 	}
 	check(t, c, want)
 }
+
+// The same read without pcscd: the cost of the card application itself.
+func BenchmarkReadCardInProcess(b *testing.B) {
+	card, want := load(b, "somchai-3b67.toml", cardsim.Faults{})
+	x := &transmitter{card: card}
+	apdus := 0
+	for i := 0; i < b.N; i++ {
+		x.log = x.log[:0]
+		_, st, err := thaiid.ReadCard(context.Background(), x, want.ATR)
+		if err != nil {
+			b.Fatal(err)
+		}
+		apdus += st.APDUs
+	}
+	b.ReportMetric(float64(apdus)/float64(b.N), "APDUs/read")
+}
