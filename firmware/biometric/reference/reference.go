@@ -207,8 +207,21 @@ func checkKey(pub crypto.PublicKey) error {
 // reference signed for another citizen gives ErrWrongCitizen; undecodable
 // bytes give ErrMalformed.
 func Verify(b []byte, registryPub crypto.PublicKey, citizenID string) (*Reference, error) {
-	if err := checkKey(registryPub); err != nil {
-		return nil, fmt.Errorf("reference: verify: %w", err)
+	return VerifyKeys(b, []crypto.PublicKey{registryPub}, citizenID)
+}
+
+// VerifyKeys is Verify against several registry keys, for a key rotation
+// (the new key and the ones still trusted). The key whose id (KeyID)
+// equals the message's kid header verifies it; a message without a kid
+// must verify against one of the keys.
+func VerifyKeys(b []byte, keys []crypto.PublicKey, citizenID string) (*Reference, error) {
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("reference: verify: no registry key")
+	}
+	for _, k := range keys {
+		if err := checkKey(k); err != nil {
+			return nil, fmt.Errorf("reference: verify: %w", err)
+		}
 	}
 	if len(b) == 0 {
 		return nil, fmt.Errorf("%w: empty", ErrMalformed)
@@ -227,12 +240,29 @@ func Verify(b []byte, registryPub crypto.PublicKey, citizenID string) (*Referenc
 	if ct, ok := m.Headers.Protected[cose.HeaderLabelContentType]; !ok || ct != ContentType {
 		return nil, fmt.Errorf("%w: content type %v, want %q", ErrUntrusted, ct, ContentType)
 	}
-	v, err := cose.NewVerifier(cose.AlgorithmES256, registryPub)
-	if err != nil {
-		return nil, fmt.Errorf("reference: verify: %w", err)
+	kid, hasKid := m.Headers.Protected[cose.HeaderLabelKeyID].([]byte)
+	var sigErr error = fmt.Errorf("%w: key id %x is none of the %d registry keys", ErrUntrusted, kid, len(keys))
+	verified := false
+	for _, k := range keys {
+		if hasKid && len(keys) > 1 {
+			id, err := KeyID(k)
+			if err != nil || string(id) != string(kid) {
+				continue
+			}
+		}
+		v, err := cose.NewVerifier(cose.AlgorithmES256, k)
+		if err != nil {
+			return nil, fmt.Errorf("reference: verify: %w", err)
+		}
+		if err := m.Verify(nil, v); err != nil {
+			sigErr = fmt.Errorf("%w: signature: %v", ErrUntrusted, err)
+			continue
+		}
+		verified = true
+		break
 	}
-	if err := m.Verify(nil, v); err != nil {
-		return nil, fmt.Errorf("%w: signature: %v", ErrUntrusted, err)
+	if !verified {
+		return nil, sigErr
 	}
 	// Signed by the registry from here on; still parse strictly.
 	p, rec, err := decodePayload(m.Payload)
@@ -246,7 +276,6 @@ func Verify(b []byte, registryPub crypto.PublicKey, citizenID string) (*Referenc
 	if err != nil {
 		return nil, fmt.Errorf("%w: template: %w", ErrMalformed, err)
 	}
-	kid, _ := m.Headers.Protected[cose.HeaderLabelKeyID].([]byte)
 	return &Reference{
 		CitizenID: p.CitizenID,
 		Template:  t,

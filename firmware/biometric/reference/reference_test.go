@@ -3,6 +3,7 @@ package reference
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -175,6 +176,61 @@ func TestVerifyRejects(t *testing.T) {
 	if _, err := Sign(key, "", iso, issued); err == nil {
 		t.Error("Sign accepted an empty citizen id")
 	}
+}
+
+func TestKeyRotation(t *testing.T) {
+	old, cur, stranger := newKey(t), newKey(t), newKey(t)
+	iso := isoRecord(t, iso19794.ISO2005, 10)
+	byOld, err := Sign(old, citizen, iso, issued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCur, _ := Sign(cur, citizen, iso, issued)
+	byStranger, _ := Sign(stranger, citizen, iso, issued)
+	noKid := signRaw(t, old, cose.AlgorithmES256, ContentType, mustPayload(t, iso))
+	keys := []crypto.PublicKey{&cur.PublicKey, &old.PublicKey}
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want error
+	}{
+		{"current key", byCur, nil},
+		{"previous key", byOld, nil},
+		{"previous key, no kid", noKid, nil},
+		{"unknown key", byStranger, ErrUntrusted},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := VerifyKeys(tc.b, keys, citizen)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if err == nil && r.CitizenID != citizen {
+				t.Errorf("citizen %q", r.CitizenID)
+			}
+		})
+	}
+	src := &CardSource{RegistryKey: &cur.PublicKey, PreviousKeys: []crypto.PublicKey{&old.PublicKey}}
+	if _, err := src.Reference(context.Background(), citizen, &smartcard.IDCard{CitizenID: citizen, Reference: byOld}); err != nil {
+		t.Errorf("card signed by the previous key: %v", err)
+	}
+	if _, err := (&CardSource{RegistryKey: &cur.PublicKey}).Reference(context.Background(), citizen, &smartcard.IDCard{CitizenID: citizen, Reference: byOld}); !errors.Is(err, ErrUntrusted) {
+		t.Errorf("retired key accepted: %v", err)
+	}
+	if _, err := VerifyKeys(byCur, nil, citizen); err == nil {
+		t.Error("no keys accepted")
+	}
+}
+
+func mustPayload(t testing.TB, iso []byte) []byte {
+	det, err := cbor.CoreDetEncOptions().EncMode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := det.Marshal(map[int]any{1: 1, 2: citizen, 3: iso, 4: issued.Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func TestCardSource(t *testing.T) {

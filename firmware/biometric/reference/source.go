@@ -14,6 +14,9 @@ import (
 // by the card reader) and verifies it against RegistryKey.
 type CardSource struct {
 	RegistryKey crypto.PublicKey
+	// PreviousKeys are earlier registry keys still trusted during a key
+	// rotation (cards keep their reference for years).
+	PreviousKeys []crypto.PublicKey
 }
 
 // Reference implements Source.
@@ -27,7 +30,7 @@ func (s *CardSource) Reference(ctx context.Context, citizenID string, card *smar
 	if card.CitizenID != citizenID {
 		return nil, fmt.Errorf("reference: card: card of another citizen: %w", ErrWrongCitizen)
 	}
-	r, err := Verify(card.Reference, s.RegistryKey, citizenID)
+	r, err := VerifyKeys(card.Reference, append([]crypto.PublicKey{s.RegistryKey}, s.PreviousKeys...), citizenID)
 	if err != nil {
 		return nil, fmt.Errorf("reference: card: %w", err)
 	}
