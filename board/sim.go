@@ -41,7 +41,7 @@ func (s *Sim) Press(ctx context.Context, b input.Button) error { return s.button
 
 func init() {
 	register("sim", Profile{
-		Sensor:  SensorConfig{Baud: 57600, Address: 0xFFFFFFFF, PacketSize: 256, Width: 256, Height: 288, DPI: 500},
+		Sensor:  SensorConfig{Baud: 115200, Address: 0xFFFFFFFF, PacketSize: 256, Width: 256, Height: 288, DPI: 500},
 		Display: DisplayConfig{Width: 240, Height: 320},
 		Key:     KeyConfig{Backend: "tpm2", Handle: 0x81000001},
 	}, openSim)
