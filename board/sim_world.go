@@ -54,6 +54,10 @@ type World struct {
 	// genuinely signed reference (reference.Verify refuses it with
 	// reference.ErrWrongCitizen).
 	Clone *SimCard
+	// OfficerEnrolled is the impression of OfficerID's finger in the
+	// office's officer gallery; OfficerFinger is the one the officer
+	// places to log in.
+	OfficerEnrolled, OfficerFinger *SimFinger
 }
 
 // Seeds of the world's synthetic fingers and impressions.
@@ -61,6 +65,7 @@ const (
 	worldCitizenSeed  = 20260101
 	worldOtherSeed    = 20260203
 	worldImpostorSeed = 20260305
+	worldOfficerSeed  = 20260404
 )
 
 func simFinger(f *fpsynth.Finger, impression uint64) *SimFinger {
@@ -88,8 +93,8 @@ func newWorld(env *Env) (*World, error) {
 		return nil, err
 	}
 	o := &fpsynth.Opts{Width: 256, Height: 288, DPI: 500}
-	fingers := make([]*fpsynth.Finger, 3)
-	for i, seed := range []uint64{worldCitizenSeed, worldOtherSeed, worldImpostorSeed} {
+	fingers := make([]*fpsynth.Finger, 4)
+	for i, seed := range []uint64{worldCitizenSeed, worldOtherSeed, worldImpostorSeed, worldOfficerSeed} {
 		if fingers[i], err = fpsynth.NewFinger(seed, o); err != nil {
 			return nil, err
 		}
@@ -101,6 +106,9 @@ func newWorld(env *Env) (*World, error) {
 		Finger:      simFinger(fingers[0], 2),
 		OtherFinger: simFinger(fingers[1], 2),
 		Impostor:    simFinger(fingers[2], 1),
+
+		OfficerEnrolled: simFinger(fingers[3], 1),
+		OfficerFinger:   simFinger(fingers[3], 2),
 	}
 	atr := []byte{0x3B, 0x68, 0x00, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}
 	w.Citizen = &SimCard{

@@ -57,6 +57,12 @@ func TestWorld(t *testing.T) {
 	if genuine < thr || genuine2 < thr {
 		t.Errorf("genuine scores %.1f, %.1f below the FMR 1e-4 threshold %.1f", genuine, genuine2, thr)
 	}
+	officer := biometric.Match(extract(w.OfficerFinger), extract(w.OfficerEnrolled))
+	imp = append(imp, biometric.Match(extract(w.OfficerFinger), ref.Template), biometric.Match(live, extract(w.OfficerEnrolled)))
+	t.Logf("officer %.1f; impostors with the officer %.1f", officer, imp)
+	if officer < thr {
+		t.Errorf("officer's finger scores %.1f against the officer gallery, below %.1f", officer, thr)
+	}
 	// The UART sensor modules send 4-bit pixels: the demo must match
 	// through that too.
 	q := &SimFinger{Image: image.NewGray(w.Finger.Image.Bounds()), DPI: w.Finger.DPI}
