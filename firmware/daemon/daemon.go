@@ -103,8 +103,10 @@ func Start(ctx context.Context, c *config.Config, dev *board.Devices, o Opts) (*
 		return fail(err)
 	}
 	var sync terminal.Syncer
+	var online func() bool
 	if up.syncer != nil {
 		sync = up.syncer
+		online = func() bool { return up.syncer.Status().Online }
 	}
 	ec := enroll.Config{
 		MaxAttempts: c.Enroll.MaxAttempts, QualityGate: c.Enroll.QualityGate, NoticeVersion: c.Enroll.NoticeVersion,
@@ -116,7 +118,7 @@ func Start(ctx context.Context, c *config.Config, dev *board.Devices, o Opts) (*
 	}, terminal.Opts{
 		TerminalID: c.TerminalID, Enroll: ec, QRTTL: c.Enroll.QRTTL,
 		Threshold:  biometric.ThresholdForFMR(c.Enroll.MatchFMR),
-		References: up.refs, Queue: q, Screen: scr, Syncer: sync, Clock: up.clock, Log: log,
+		References: up.refs, Queue: q, Screen: scr, Syncer: sync, Online: online, Clock: up.clock, Log: log,
 	})
 	if err != nil {
 		return fail(err)

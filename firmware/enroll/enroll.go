@@ -132,7 +132,8 @@ type State struct {
 
 	NextSession uint64 // ID the next session gets
 	Session     Session
-	shownSecs   int // seconds shown on the QR countdown
+	Shown       Screen // the screen on the display
+	shownSecs   int    // seconds shown on the QR countdown
 }
 
 // New returns the initial state: logged out, at time now.

@@ -114,18 +114,18 @@ func TestEveryStateEveryEvent(t *testing.T) {
 		exception bool
 		row       string
 	}{
-		{PhaseLoggedOut, false, "=    RD    =     =   =   =    =    =    =    =    =    =    =    =    ="},
-		{PhaseReady, false, "=       =     LO    RC  =   =    =    =    =    =    =    =    =    =    ="},
-		{PhaseReadingCard, false, "=     =     LO    ER  ER  CO   =    =    ER   =    =    =    =    =    ="},
-		{PhaseConsent, false, "=         =     LO    ER  ER  =    CA   ER   ER   =    =    =    =    =    ="},
-		{PhaseCapturing, false, "=       =     LO    ER  ER  =    =    =    ER   MA   =    =    =    =    ="},
-		{PhaseMatching, false, "=        =     LO    ER  ER  =    =    =    ER   =    SI   =    =    =    ="},
-		{PhaseSigning, false, "=         =     LO    =   =   =    =    =    =    =    =    QR   =    =    ="},
-		{PhaseShowQR, false, "=+         =     LO    ER  =   =    DN   =    ER   =    =    =    =    =    ="},
-		{PhaseDone, false, "=            =     LO    RC  RD  =    RD   =    =    =    =    =    =    =    ="},
-		{PhaseError, false, "=           =     LO    RC  RD  =    RD   =    =    =    =    =    =    =    ="},
-		{PhaseError, true, "=            =     LO    RC  RD  =    RD   =    =    =    =    =    =    SI   ="},
-		{PhaseOutboxFull, false, "=      =     LO    =+  =   =    =    =    =    =    =    =    RD   =    ="},
+		{PhaseLoggedOut, false, "=    RD    =     =   =   =    =    =    =    =    =    =    =    =    =+"},
+		{PhaseReady, false, "=       =     LO    RC  =   =    =    =    =    =    =    =    =    =    =+"},
+		{PhaseReadingCard, false, "=     =     LO    ER  ER  CO   =    =    ER   =    =    =    =    =    =+"},
+		{PhaseConsent, false, "=         =     LO    ER  ER  =    CA   ER   ER   =    =    =    =    =    =+"},
+		{PhaseCapturing, false, "=       =     LO    ER  ER  =    =    =    ER   MA   =    =    =    =    =+"},
+		{PhaseMatching, false, "=        =     LO    ER  ER  =    =    =    ER   =    SI   =    =    =    =+"},
+		{PhaseSigning, false, "=         =     LO    =   =   =    =    =    =    =    =    QR   =    =    =+"},
+		{PhaseShowQR, false, "=+         =     LO    ER  =   =    DN   =    ER   =    =    =    =    =    =+"},
+		{PhaseDone, false, "=            =     LO    RC  RD  =    RD   =    =    =    =    =    =    =    =+"},
+		{PhaseError, false, "=           =     LO    RC  RD  =    RD   =    =    =    =    =    =    =    =+"},
+		{PhaseError, true, "=            =     LO    RC  RD  =    RD   =    =    =    =    =    =    SI   =+"},
+		{PhaseOutboxFull, false, "=      =     LO    =+  =   =    =    =    =    =    =    =    RD   =    =+"},
 	}
 	for _, row := range table {
 		cells := strings.Fields(row.row)
@@ -402,5 +402,24 @@ func wantKinds(t *testing.T, acts []Action, kinds ...ActionKind) {
 	}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Errorf("got actions %v, want %v", got, want)
+	}
+}
+
+// TestStatusBar: queue depth and uplink changes redraw the shown screen
+// (the renderer then sends only the bar); unchanged status draws nothing.
+func TestStatusBar(t *testing.T) {
+	s := reach(t, PhaseConsent, false)
+	s, acts := Step(s, Event{Kind: EvQueueStatus, At: at(s), Depth: 3})
+	wantKinds(t, acts, ActShow)
+	if sc := acts[0].Screen; sc.ID != ScreenConsent || sc.QueueDepth != 3 || sc.NoticeVersion == "" {
+		t.Errorf("got %+v, want the consent screen with depth 3", sc)
+	}
+	if _, acts := Step(s, Event{Kind: EvQueueStatus, At: at(s), Depth: 3}); len(acts) != 0 {
+		t.Errorf("unchanged status redrew: %v", acts)
+	}
+	s, acts = Step(s, Event{Kind: EvUplink, At: at(s), Online: true})
+	wantKinds(t, acts, ActShow)
+	if !acts[0].Screen.Online || s.Phase != PhaseConsent {
+		t.Errorf("got %+v in %v, want online on the consent screen", acts[0].Screen, s.Phase)
 	}
 }

@@ -25,7 +25,20 @@ func (m *machine) screen(id ScreenID) Screen {
 	return Screen{ID: id, Officer: m.s.Officer, QueueDepth: m.s.QueueDepth, Online: m.s.Online, Quality: -1}
 }
 
-func (m *machine) show(sc Screen) { m.emit(Action{Kind: ActShow, Screen: sc}) }
+func (m *machine) show(sc Screen) {
+	m.s.Shown = sc
+	m.emit(Action{Kind: ActShow, Screen: sc})
+}
+
+// restatus redraws the shown screen when its status bar changed.
+func (m *machine) restatus() {
+	sc := m.s.Shown
+	if sc.Online == m.s.Online && sc.QueueDepth == m.s.QueueDepth && sc.Officer == m.s.Officer {
+		return
+	}
+	sc.Online, sc.QueueDepth, sc.Officer = m.s.Online, m.s.QueueDepth, m.s.Officer
+	m.show(sc)
+}
 
 func (m *machine) enter(p Phase, timeout time.Duration) {
 	m.s.Phase = p
@@ -45,9 +58,15 @@ func (m *machine) step() {
 		m.s.CardPresent = false
 	case EvUplink:
 		m.s.Online = e.Online
+		m.restatus()
 		return
 	case EvQueueStatus:
 		m.s.QueueFull, m.s.QueueDepth = e.Full, e.Depth
+		defer func() {
+			if len(m.acts) == 0 { // no transition: keep the status bar true
+				m.restatus()
+			}
+		}()
 	case EvOfficerLogout:
 		if m.s.Phase != PhaseLoggedOut {
 			m.endSession()

@@ -66,8 +66,10 @@ type Opts struct {
 	Queue      Queue
 	Screen     Screen
 	Syncer     Syncer // optional
-	Clock      Clock  // optional: the system clock as "rtc"
-	Log        *slog.Logger
+	// Online reports whether the uplink is up (optional: always offline).
+	Online func() bool
+	Clock  Clock // optional: the system clock as "rtc"
+	Log    *slog.Logger
 	// Now is the monotonic clock of the event loop (tests inject one).
 	Now func() time.Time
 	// Tick is the timer period of the event loop.
@@ -313,9 +315,12 @@ func (t *Terminal) watchTime(ctx context.Context) {
 	}
 }
 
+// watchQueue reports the outbox's room and depth and the uplink's state
+// every second (and the queue after every append).
 func (t *Terminal) watchQueue(ctx context.Context) {
 	t.postQueue()
-	tk := time.NewTicker(5 * time.Second)
+	online := false
+	tk := time.NewTicker(time.Second)
 	defer tk.Stop()
 	for {
 		select {
@@ -323,6 +328,12 @@ func (t *Terminal) watchQueue(ctx context.Context) {
 			return
 		case <-tk.C:
 			t.postQueue()
+			if t.o.Online != nil {
+				if up := t.o.Online(); up != online {
+					online = up
+					t.Post(enroll.Event{Kind: enroll.EvUplink, Online: up})
+				}
+			}
 		}
 	}
 }
