@@ -58,12 +58,13 @@ func openSim(ctx context.Context, p *Profile, env *Env) (d *Devices, err error) 
 	if err != nil {
 		return nil, fmt.Errorf("board: sim: world: %w", err)
 	}
-	d = &Devices{Sim: &Sim{World: w}}
+	dev := &Devices{Sim: &Sim{World: w}}
 	defer func() {
 		if err != nil {
-			d.Close()
+			dev.Close() // what was opened before the failure
 		}
 	}()
+	d = dev
 	d.Sim.buttons = newSimButtons()
 	d.Buttons = d.Sim.buttons
 	steps := []struct {
