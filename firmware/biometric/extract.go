@@ -79,6 +79,9 @@ func ExtractFeatures(img *image.Gray, dpi int) (*Features, error) {
 	if st.fgBlocks < 16 {
 		return nil, fmt.Errorf("biometric: extract: %w", ErrNoFinger)
 	}
+	if c := st.meanCoherence(); c < minMeanCoherence {
+		return nil, fmt.Errorf("biometric: extract: %w: no ridge flow (coherence %.2f)", ErrNoFinger, c)
+	}
 	n := normalize(st.gray, 7)
 	estimatePeriod(n, st.f)
 	e, _ := enhance(n, st.f)
@@ -215,6 +218,26 @@ func (a *analysis) refine(e *plane) {
 		}
 	}
 	a.bd = f.borderDistance()
+}
+
+// minMeanCoherence is the mean orientation coherence of the foreground
+// below which an image holds no ridges (white noise has about 0.1, a poor
+// print 0.35).
+const minMeanCoherence = 0.2
+
+func (a *analysis) meanCoherence() float64 {
+	var s float64
+	n := 0
+	for i, v := range a.f.fg {
+		if v {
+			s += float64(a.f.coh[i])
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return s / float64(n)
 }
 
 // quality combines foreground area, orientation coherence and contrast;

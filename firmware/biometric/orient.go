@@ -209,6 +209,11 @@ func smoothOrientation(f *field, rc, rs []float64) {
 	}
 }
 
+// minCoherence is the orientation coherence a foreground block needs
+// unless its contrast is high (cores and deltas have low coherence);
+// white noise has about 0.1, ridges 0.3 and more.
+var minCoherence float32 = 0.15
+
 // segment marks the foreground blocks: enough gray-level contrast and
 // orientation coherence, cleaned up morphologically, holes filled and the
 // largest connected region kept.
@@ -221,7 +226,7 @@ func segment(f *field) {
 	fg := make([]bool, nb)
 	for i := 0; i < nb; i++ {
 		c := float64(f.contrast[i])
-		fg[i] = c > thr && (f.coh[i] > 0.15 || c > 0.6*hi)
+		fg[i] = c > thr && (f.coh[i] > minCoherence || c > 0.6*hi)
 	}
 	// majority filter twice
 	for pass := 0; pass < 2; pass++ {

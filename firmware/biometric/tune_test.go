@@ -3,6 +3,7 @@ package biometric
 import (
 	"fmt"
 	"image"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -143,3 +144,36 @@ func ftoa(v float64) string {
 func itoa(v int) string { return sprintf("%d", v) }
 
 var sprintf = fmt.Sprintf
+
+// TestCalibrate prints the raw-score calibration table from the extended
+// impostor scores of all four FVC2002 sets (FPCALIB=1).
+func TestCalibrate(t *testing.T) {
+	if os.Getenv("FPCALIB") == "" {
+		t.Skip("FPCALIB=1 to run")
+	}
+	root := "/work/shared/data/fingerprints"
+	var imp, gen []float64
+	for _, db := range []string{"fvc2002_db1_b", "fvc2002_db2_b", "fvc2002_db3_b", "fvc2002_db4_b"} {
+		dpi := 500
+		if db == "fvc2002_db2_b" {
+			dpi = 569
+		}
+		g, i := loadTuneSet(t, filepath.Join(root, db), dpi).scores()
+		imp = append(imp, i...)
+		gen = append(gen, g...)
+	}
+	sort.Sort(sort.Reverse(sort.Float64Slice(imp)))
+	n := float64(len(imp))
+	out := "var calib = [][2]float64{\n\t{0, 0},\n"
+	for s := 2.5; s <= 30; s += 2.5 {
+		fmr := math.Pow(10, -s/10)
+		k := int(fmr*n+0.5) - 1
+		if k < 0 {
+			break
+		}
+		out += fmt.Sprintf("\t{%.4f, %.1f},\n", imp[k], s)
+	}
+	t.Logf("%d impostor scores, max %.3f\n%s}", len(imp), imp[0], out)
+	sort.Float64s(gen)
+	t.Logf("genuine raw p1 %.3f p5 %.3f p50 %.3f", gen[len(gen)/100], gen[len(gen)/20], gen[len(gen)/2])
+}
