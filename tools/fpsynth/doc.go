@@ -22,8 +22,8 @@
 //
 // Everything is deterministic from the seeds (math/rand/v2 PCG): a finger
 // seed fixes the master, an impression seed fixes the impression. Images
-// are bit-identical for a given GOARCH; architectures that fuse
-// multiply-adds may differ in the last bits of some pixels.
+// are bit-identical on amd64, arm64 and arm/v7 (testdata/golden.txt pins
+// them; the test runs under qemu-user too).
 //
 // The command tools/fpsynth/cmd/fpsynth writes impressions as PNG or PGM
 // files in the FVC layout that tools/fpeval reads. See docs/templates.md.
