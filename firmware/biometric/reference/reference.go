@@ -237,6 +237,11 @@ func VerifyKeys(b []byte, keys []crypto.PublicKey, citizenID string) (*Reference
 	if err != nil || alg != cose.AlgorithmES256 {
 		return nil, fmt.Errorf("%w: algorithm %v (%v), want ES256", ErrUntrusted, alg, err)
 	}
+	if _, ok := m.Headers.Protected[cose.HeaderLabelCritical]; ok {
+		// RFC 9052 3.1: a recipient must reject critical header
+		// parameters it does not understand; references define none.
+		return nil, fmt.Errorf("%w: critical header parameters", ErrUntrusted)
+	}
 	if ct, ok := m.Headers.Protected[cose.HeaderLabelContentType]; !ok || ct != ContentType {
 		return nil, fmt.Errorf("%w: content type %v, want %q", ErrUntrusted, ct, ContentType)
 	}

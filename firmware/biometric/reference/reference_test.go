@@ -61,6 +61,24 @@ func signRaw(t testing.TB, key *ecdsa.PrivateKey, alg cose.Algorithm, ct any, p 
 	return b
 }
 
+func signCrit(t testing.TB, key *ecdsa.PrivateKey, p []byte) []byte {
+	s, err := cose.NewSigner(cose.AlgorithmES256, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := cose.ProtectedHeader{
+		cose.HeaderLabelAlgorithm:   cose.AlgorithmES256,
+		cose.HeaderLabelContentType: ContentType,
+		cose.HeaderLabelCritical:    []any{int64(99)},
+		int64(99):                   "must be understood",
+	}
+	b, err := cose.Sign1(rand.Reader, s, cose.Headers{Protected: h}, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestSignVerify(t *testing.T) {
 	key := newKey(t)
 	iso := isoRecord(t, iso19794.ISO2005, 30)
@@ -150,6 +168,7 @@ func TestVerifyRejects(t *testing.T) {
 		{"too large", make([]byte, MaxSize+1), &key.PublicKey, citizen, ErrMalformed},
 		{"no content type", signRaw(t, key, cose.AlgorithmES256, nil, payload(okMap())), &key.PublicKey, citizen, ErrUntrusted},
 		{"other content type", signRaw(t, key, cose.AlgorithmES256, "application/vnd.regterm.record+cbor", payload(okMap())), &key.PublicKey, citizen, ErrUntrusted},
+		{"critical header", signCrit(t, key, payload(okMap())), &key.PublicKey, citizen, ErrUntrusted},
 		{"ES384", signRaw(t, p384, cose.AlgorithmES384, ContentType, payload(okMap())), &key.PublicKey, citizen, ErrUntrusted},
 		{"non-deterministic payload", signRaw(t, key, cose.AlgorithmES256, ContentType, nonDet), &key.PublicKey, citizen, ErrMalformed},
 		{"unknown field", signRaw(t, key, cose.AlgorithmES256, ContentType, payload(withExtra)), &key.PublicKey, citizen, ErrMalformed},
