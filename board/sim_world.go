@@ -6,8 +6,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"image"
+	"sync"
 	"time"
 
 	"github.com/regterm/regterm/drivers/smartcard"
@@ -69,6 +71,8 @@ const (
 )
 
 func simFinger(f *fpsynth.Finger, impression uint64) *SimFinger {
+	// Impression only fails on invalid parameters; RandomImpression's
+	// never are.
 	return &SimFinger{Image: f.Impression(impression), DPI: 500}
 }
 
@@ -92,23 +96,37 @@ func newWorld(env *Env) (*World, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The fingers are independent: make them on all cores (the demo
+	// waits for this); the result is the same whatever the scheduling.
 	o := &fpsynth.Opts{Width: 256, Height: 288, DPI: 500}
-	fingers := make([]*fpsynth.Finger, 4)
-	for i, seed := range []uint64{worldCitizenSeed, worldOtherSeed, worldImpostorSeed, worldOfficerSeed} {
-		if fingers[i], err = fpsynth.NewFinger(seed, o); err != nil {
-			return nil, err
-		}
+	seeds := []uint64{worldCitizenSeed, worldOtherSeed, worldImpostorSeed, worldOfficerSeed}
+	imps := make([][2]*SimFinger, len(seeds))
+	errs := make([]error, len(seeds))
+	var wg sync.WaitGroup
+	for i, seed := range seeds {
+		wg.Go(func() {
+			f, err := fpsynth.NewFinger(seed, o)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			imps[i] = [2]*SimFinger{simFinger(f, 1), simFinger(f, 2)}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	w := &World{
 		OfficerID:   "OFF-0001",
 		RegistryKey: key,
-		Reference:   simFinger(fingers[0], 1),
-		Finger:      simFinger(fingers[0], 2),
-		OtherFinger: simFinger(fingers[1], 2),
-		Impostor:    simFinger(fingers[2], 1),
+		Reference:   imps[0][0],
+		Finger:      imps[0][1],
+		OtherFinger: imps[1][1],
+		Impostor:    imps[2][0],
 
-		OfficerEnrolled: simFinger(fingers[3], 1),
-		OfficerFinger:   simFinger(fingers[3], 2),
+		OfficerEnrolled: imps[3][0],
+		OfficerFinger:   imps[3][1],
 	}
 	atr := []byte{0x3B, 0x68, 0x00, 0xFF, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}
 	w.Citizen = &SimCard{
@@ -141,13 +159,16 @@ func newWorld(env *Env) (*World, error) {
 			LaserCode:   "ME1-7654321-12",
 		},
 	}
-	c := &w.Citizen.Card
-	if c.Reference, err = signedReference(key, c.CitizenID, w.Reference, c.IssueDate); err != nil {
-		return nil, fmt.Errorf("citizen reference: %w", err)
+	c, oc := &w.Citizen.Card, &w.Other.Card
+	var errC, errO error
+	wg.Go(func() { c.Reference, errC = signedReference(key, c.CitizenID, w.Reference, c.IssueDate) })
+	wg.Go(func() { oc.Reference, errO = signedReference(key, oc.CitizenID, imps[1][0], oc.IssueDate) })
+	wg.Wait()
+	if errC != nil {
+		return nil, fmt.Errorf("citizen reference: %w", errC)
 	}
-	oc := &w.Other.Card
-	if oc.Reference, err = signedReference(key, oc.CitizenID, simFinger(fingers[1], 1), oc.IssueDate); err != nil {
-		return nil, fmt.Errorf("second citizen reference: %w", err)
+	if errO != nil {
+		return nil, fmt.Errorf("second citizen reference: %w", errO)
 	}
 	clone := *w.Citizen
 	clone.Card.Reference = append([]byte(nil), oc.Reference...)
