@@ -354,12 +354,24 @@ func openChecked(path string) (db *bolt.DB, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			if db != nil {
-				db.Close()
+				// A panic inside a write transaction may leave bbolt's
+				// locks held, and Close would wait for them forever: close
+				// in the background. The file is moved aside, so the
+				// handle's lock does not stand in the way of the new one.
+				go db.Close()
 			}
 			db, err = nil, fmt.Errorf("%w: %v", ErrCorrupt, r)
 		}
 	}()
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	if err := validateFile(path); err != nil {
+		if errors.Is(err, errStructure) {
+			return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
 	db, err = bolt.Open(path, 0o600, boltOptions)
 	if err != nil {
 		if environmental(err) {
@@ -373,6 +385,10 @@ func openChecked(path string) (db *bolt.DB, err error) {
 			return nil, mapErr(err)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	// Read everything before writing anything.
+	if err := db.View(walkTx); err != nil {
+		return fail(err)
 	}
 	missing := false
 	db.View(func(tx *bolt.Tx) error {
@@ -399,9 +415,39 @@ func openChecked(path string) (db *bolt.DB, err error) {
 	return db, nil
 }
 
-// checkTx walks every key of the outbox's buckets (in this goroutine, so
-// a damaged page panics where openChecked recovers) and runs bbolt's own
-// page check.
+// walkTx reads every key and value of every bucket in this goroutine, so
+// a damaged page panics (or faults) where openChecked recovers.
+func walkTx(tx *bolt.Tx) error {
+	var walk func(b *bolt.Bucket, depth int) error
+	walk = func(b *bolt.Bucket, depth int) error {
+		if depth > 4 {
+			return errors.New("buckets nested too deep")
+		}
+		return b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				nb := b.Bucket(k)
+				if nb == nil {
+					return fmt.Errorf("bucket %q unreadable", k)
+				}
+				return walk(nb, depth+1)
+			}
+			return nil
+		})
+	}
+	return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		switch string(name) {
+		case string(bktQueue), string(bktDead), string(bktMeta):
+		default:
+			return fmt.Errorf("unknown bucket %q", name)
+		}
+		return walk(b, 0)
+	})
+}
+
+// checkTx checks the outbox's own structure and then runs bbolt's page
+// check (freelist, unreachable and doubly used pages). That check runs in a
+// goroutine of its own, where a fault on a wild pointer would kill the
+// process: validateFile has checked every pointer before.
 func checkTx(tx *bolt.Tx) error {
 	var n, bytes, dead uint64
 	if err := tx.Bucket(bktQueue).ForEach(func(k, v []byte) error {
@@ -430,10 +476,15 @@ func checkTx(tx *bolt.Tx) error {
 	if c := getCounts(meta); c != (counts{n, bytes, dead}) {
 		return fmt.Errorf("counters %+v do not match the contents %+v", c, counts{n, bytes, dead})
 	}
+	// Drain the channel: the check goroutine must be done with the mapping
+	// before the transaction ends and a failed open unmaps the file.
+	var first error
 	for err := range tx.Check() {
-		return err
+		if first == nil {
+			first = err
+		}
 	}
-	return nil
+	return first
 }
 
 // environmental reports errors about the surroundings (locks, permissions,
