@@ -139,6 +139,9 @@ func (p *Prepared) direct(c *Prepared, rp, rc int, pm, cm []int16, s *scratch) f
 	if m < 3 {
 		return 0
 	}
+	if localPairs && m >= 4 {
+		p.pairLocal(c, r, pm, cm, s)
+	}
 	return p.score(c, r, pm, cm, s)
 }
 
@@ -306,3 +309,83 @@ func adiff32(a, b float32) float32 {
 	}
 	return d
 }
+
+var (
+	localPairs         = true
+	localDist  float32 = 10
+	localReach float32 = 60
+)
+
+// pairLocal pairs the minutiae left over after the rigid alignment where
+// skin distortion moved them: the displacement of a leftover candidate
+// minutia is predicted from the residuals of its nearest paired
+// neighbours, and it pairs with an unpaired probe minutia close to the
+// prediction. Chance pairings of two unrelated prints have no such
+// locally consistent displacement.
+func (p *Prepared) pairLocal(c *Prepared, r rigid, pm, cm []int16, s *scratch) {
+	type res struct{ x, y, dx, dy float32 }
+	var paired [maxMinutiaePairs]res
+	n := 0
+	for i, j := range pm {
+		if j < 0 || n == len(paired) {
+			continue
+		}
+		x, y := r.apply(c.min[j].x, c.min[j].y)
+		paired[n] = res{x, y, p.min[i].x - x, p.min[i].y - y}
+		n++
+	}
+	for j := range c.min {
+		if cm[j] >= 0 {
+			continue
+		}
+		x, y := r.apply(c.min[j].x, c.min[j].y)
+		// inverse-distance weighted residual of the three nearest pairs
+		var best [3]int
+		var bd [3]float32
+		for k := range bd {
+			bd[k], best[k] = math.MaxFloat32, -1
+		}
+		for k := 0; k < n; k++ {
+			d := (paired[k].x-x)*(paired[k].x-x) + (paired[k].y-y)*(paired[k].y-y)
+			for q := 0; q < 3; q++ {
+				if d < bd[q] {
+					copy(bd[q+1:], bd[q:2])
+					copy(best[q+1:], best[q:2])
+					bd[q], best[q] = d, k
+					break
+				}
+			}
+		}
+		if best[2] < 0 || bd[0] > localReach*localReach {
+			continue
+		}
+		var sx, sy, sw float32
+		for q := 0; q < 3; q++ {
+			w := 1 / (float32(math.Sqrt(float64(bd[q]))) + 10)
+			sx += w * paired[best[q]].dx
+			sy += w * paired[best[q]].dy
+			sw += w
+		}
+		px, py := x+sx/sw, y+sy/sw
+		ca := wrap32(c.min[j].a + r.rot)
+		bi, bc := -1, float32(math.MaxFloat32)
+		for i := range p.min {
+			if pm[i] >= 0 {
+				continue
+			}
+			dx, dy := p.min[i].x-px, p.min[i].y-py
+			d2 := dx*dx + dy*dy
+			if d2 > localDist*localDist {
+				continue
+			}
+			if da := adiff32(p.min[i].a, ca); da <= pairAngle && d2 < bc {
+				bi, bc = i, d2
+			}
+		}
+		if bi >= 0 {
+			pm[bi], cm[j] = int16(j), int16(bi)
+		}
+	}
+}
+
+const maxMinutiaePairs = 255

@@ -6,6 +6,8 @@ import (
 	"sync"
 )
 
+var periodStep = 1
+
 const (
 	minPeriod = 5.0  // shortest ridge period considered, pixels at 500 dpi
 	maxPeriod = 15.0 // longest
@@ -19,8 +21,10 @@ func estimatePeriod(n *plane, f *field) {
 	var sig [32]float32
 	var valid []float32
 	raw := make([]float32, len(f.period))
-	for by := 0; by < f.bh; by++ {
-		for bx := 0; bx < f.bw; bx++ {
+	// every other block in each direction: the estimates are averaged
+	// over 5x5 blocks below anyway
+	for by := 0; by < f.bh; by += periodStep {
+		for bx := 0; bx < f.bw; bx += periodStep {
 			k := by*f.bw + bx
 			if !f.fg[k] || f.coh[k] < 0.2 {
 				continue
@@ -78,7 +82,7 @@ func estimatePeriod(n *plane, f *field) {
 				}
 			}
 			p := med
-			if c >= 3 {
+			if c >= 3-float32(periodStep-1) {
 				p = (s + med) / (c + 1)
 			}
 			f.period[by*f.bw+bx] = p
@@ -188,17 +192,21 @@ func enhance(n *plane, f *field) (*plane, []bool) {
 			near[i] = nr
 		}
 	}
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if !near[y*w+x] {
+	// the orientation field is smooth on the scale of blocks: interpolate
+	// it on a 4-pixel grid
+	const sub = 4
+	for y0 := 0; y0 < h; y0 += sub {
+		for x0 := 0; x0 < w; x0 += sub {
+			if !near[y0*w+x0] && !near[min(y0+sub-1, h-1)*w+min(x0+sub-1, w-1)] {
 				continue
 			}
-			t := f.orientationAt(float64(x)+0.5, float64(y)+0.5)
-			o := int(t / math.Pi * nOrient)
-			if o >= nOrient {
-				o = nOrient - 1
+			t := f.orientationAt(float64(x0)+sub/2, float64(y0)+sub/2)
+			o := uint8(min(int(t/math.Pi*nOrient), nOrient-1))
+			for y := y0; y < min(y0+sub, h); y++ {
+				for x := x0; x < min(x0+sub, w); x++ {
+					obin[y*w+x] = o
+				}
 			}
-			obin[y*w+x] = uint8(o)
 		}
 	}
 	var offA [nOrient][]int

@@ -214,6 +214,10 @@ func smoothOrientation(f *field, rc, rs []float64) {
 // white noise has about 0.1, ridges 0.3 and more.
 var minCoherence float32 = 0.15
 
+// contrastFrac is the fraction of the 95th-percentile block contrast a
+// foreground block needs.
+var contrastFrac = 0.3
+
 // segment marks the foreground blocks: enough gray-level contrast and
 // orientation coherence, cleaned up morphologically, holes filled and the
 // largest connected region kept.
@@ -222,7 +226,7 @@ func segment(f *field) {
 	cs := append([]float32(nil), f.contrast...)
 	sort.Slice(cs, func(i, j int) bool { return cs[i] < cs[j] })
 	hi := float64(cs[nb*95/100])
-	thr := math.Max(4, 0.3*hi)
+	thr := math.Max(4, contrastFrac*hi)
 	fg := make([]bool, nb)
 	for i := 0; i < nb; i++ {
 		c := float64(f.contrast[i])

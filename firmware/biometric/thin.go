@@ -100,7 +100,17 @@ func (k *skel) neighbours(i int) int {
 
 // thin skeletonises k in place.
 func (k *skel) thin() {
-	var del []int
+	// only set pixels can be deleted: keep them in a list that shrinks
+	var on []int32
+	for y := 0; y < k.h; y++ {
+		i := k.idx(0, y)
+		for x := 0; x < k.w; x, i = x+1, i+1 {
+			if k.b[i] != 0 {
+				on = append(on, int32(i))
+			}
+		}
+	}
+	var del []int32
 	for {
 		changed := false
 		for sub := 0; sub < 2; sub++ {
@@ -109,14 +119,15 @@ func (k *skel) thin() {
 				lut = &zsDel2
 			}
 			del = del[:0]
-			for y := 0; y < k.h; y++ {
-				i := k.idx(0, y)
-				for x := 0; x < k.w; x, i = x+1, i+1 {
-					if k.b[i] != 0 && lut[k.code(i)] {
-						del = append(del, i)
-					}
+			keep := on[:0]
+			for _, i := range on {
+				if lut[k.code(int(i))] {
+					del = append(del, i)
+				} else {
+					keep = append(keep, i)
 				}
 			}
+			on = keep
 			for _, i := range del {
 				k.b[i] = 0
 			}

@@ -11,6 +11,8 @@ import (
 	"testing"
 )
 
+var symmetric = os.Getenv("FPSYM") != ""
+
 type tuneSet struct {
 	name   string
 	dpi    int
@@ -56,6 +58,9 @@ func (ts *tuneSet) scores() (gen, imp []float64) {
 	for i := range prep {
 		for j := i + 1; j < len(prep); j++ {
 			s := prep[i].matchRaw(prep[j])
+			if symmetric {
+				s = (s + prep[j].matchRaw(prep[i])) / 2
+			}
 			if ts.finger[i] == ts.finger[j] {
 				gen = append(gen, s)
 			} else {
@@ -104,6 +109,9 @@ func TestTune(t *testing.T) {
 	if v := os.Getenv("FPCLAR"); v != "" {
 		fmt.Sscan(v, &clarityMin)
 	}
+	if v := os.Getenv("FPCONTRAST"); v != "" {
+		fmt.Sscan(v, &contrastFrac)
+	}
 	if v := os.Getenv("FPBORDER"); v != "" {
 		fmt.Sscan(v, &borderBlocks)
 	}
@@ -129,11 +137,14 @@ func TestTune(t *testing.T) {
 	}
 	run("base")
 	if os.Getenv("FPTUNE") == "grid" {
-		for _, r := range []int{2, 4, 10} {
-			roots = r
-			run("roots=" + itoa(r))
+		localPairs = false
+		run("no local")
+		localPairs = true
+		for _, d := range []float32{7, 14} {
+			localDist = d
+			run("localDist=" + ftoa(float64(d)))
 		}
-		roots = 6
+		localDist = 10
 	}
 }
 

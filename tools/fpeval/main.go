@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/regterm/regterm/firmware/biometric"
@@ -68,6 +69,8 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// one core, so that the speed figures mean what they say
+	runtime.GOMAXPROCS(1)
 	o := evalOpts{dpi: *dpi, sensor: s, seed: 1}
 	if s != nil {
 		o.bootstrap = *boot
