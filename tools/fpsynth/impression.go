@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"math/rand/v2"
 )
 
 // Impression describes how a finger touched the sensor.
@@ -70,42 +71,18 @@ func (f *Finger) Render(p Impression) (*image.Gray, error) {
 	W, H := f.opts.Width, f.opts.Height
 	img := image.NewGray(image.Rect(0, 0, W, H))
 	buf := make([]float32, W*H)
-
-	// Contact region: an ellipse around the finger centre (master
-	// coordinates), larger with pressure.
-	mcx, mcy := float64(f.w)/2+f.tipDx, float64(f.h)*0.47+f.tipDy
-	ax := float64(W) * (0.36 + 0.14*p.Pressure) * f.tipW
-	ay := float64(H) * (0.42 + 0.14*p.Pressure) * f.tipH
-	rim := 0.12 + 0.1*(1-p.Pressure) // soft edge width, as a fraction
-
-	// Elastic distortion: a smooth displacement field, zero in the
-	// contact centre, growing towards the rim.
-	// The smooth fields are sampled on a coarse grid over the impression
-	// and interpolated: their wavelengths are 50 pixels and more.
-	dxn := newCoarse(smoothNoise(rng, 3, 1.5*float64(W)), W, H)
-	dyn := newCoarse(smoothNoise(rng, 3, 1.5*float64(W)), W, H)
+	pl := f.place(p, rng)
 	dry := newCoarse(smoothNoise(rng, 5, 6*f.Period), W, H)
 	dry2 := newCoarse(smoothNoise(rng, 4, 20*f.Period), W, H)
-
-	cos, sin := math.Cos(p.Rotation), math.Sin(p.Rotation)
-	icx, icy := float64(W)/2+p.Dx, float64(H)/2+p.Dy
 	thr := 0.25 - 0.75*p.Pressure // ridge threshold: lower = thicker
+	rim := pl.rim
 	for y := 0; y < H; y++ {
 		for x := 0; x < W; x++ {
-			// impression -> finger coordinates: undo translation and
-			// rotation (image y is down, so a CCW turn on screen is a
-			// negative angle in these coordinates)
-			ux, uy := float64(x)+0.5-icx, float64(y)+0.5-icy
-			fx := cos*ux - sin*uy
-			fy := sin*ux + cos*uy
-			e := math.Sqrt(sq(fx/ax) + sq(fy/ay))
+			mx, my, e := pl.toMaster(x, y)
 			if e >= 1+rim {
 				buf[y*W+x] = 0
 				continue
 			}
-			d := p.Distortion * math.Min(1, e*e)
-			mx := mcx + fx + d*dxn.at(x, y)
-			my := mcy + fy + d*dyn.at(x, y)
 			r := f.bilinear(mx, my)
 			t := thr + 0.6*p.Dryness*dry.at(x, y) + 0.15*dry2.at(x, y)
 			// less contact towards the rim
@@ -127,6 +104,65 @@ func (f *Finger) Render(p Impression) (*image.Gray, error) {
 		img.Pix[i] = uint8(math.Min(255, math.Max(0, math.Round(g))))
 	}
 	return img, nil
+}
+
+// placement is where an impression puts the finger: the contact region
+// and the map from impression pixels to master coordinates.
+type placement struct {
+	mcx, mcy, ax, ay, rim float64 // contact ellipse (master coordinates)
+	cos, sin, icx, icy    float64 // rotation, impression centre
+	dist                  float64
+	dxn, dyn              *coarse // distortion field
+}
+
+func (f *Finger) place(p Impression, rng *rand.Rand) *placement {
+	W, H := f.opts.Width, f.opts.Height
+	return &placement{
+		// Contact region: an ellipse around the finger centre, larger
+		// with pressure.
+		mcx: float64(f.w)/2 + f.tipDx,
+		mcy: float64(f.h)*0.47 + f.tipDy,
+		ax:  float64(W) * (0.36 + 0.14*p.Pressure) * f.tipW,
+		ay:  float64(H) * (0.42 + 0.14*p.Pressure) * f.tipH,
+		rim: 0.12 + 0.1*(1-p.Pressure), // soft edge width, as a fraction
+		cos: math.Cos(p.Rotation), sin: math.Sin(p.Rotation),
+		icx: float64(W)/2 + p.Dx, icy: float64(H)/2 + p.Dy,
+		dist: p.Distortion,
+		// Elastic distortion: a smooth displacement field, zero in the
+		// contact centre, growing towards the rim. The smooth fields are
+		// sampled on a coarse grid over the impression and interpolated:
+		// their wavelengths are 50 pixels and more.
+		dxn: newCoarse(smoothNoise(rng, 3, 1.5*float64(W)), W, H),
+		dyn: newCoarse(smoothNoise(rng, 3, 1.5*float64(W)), W, H),
+	}
+}
+
+// toMaster maps impression pixel (x, y) to master coordinates, and gives
+// its elliptic radius in the contact region (1 at the rim).
+func (pl *placement) toMaster(x, y int) (mx, my, e float64) {
+	// undo translation and rotation (image y is down, so a CCW turn on
+	// screen is a negative angle in these coordinates)
+	ux, uy := float64(x)+0.5-pl.icx, float64(y)+0.5-pl.icy
+	fx := pl.cos*ux - pl.sin*uy
+	fy := pl.sin*ux + pl.cos*uy
+	e = math.Sqrt(sq(fx/pl.ax) + sq(fy/pl.ay))
+	d := pl.dist * math.Min(1, e*e)
+	return pl.mcx + fx + d*pl.dxn.at(x, y), pl.mcy + fy + d*pl.dyn.at(x, y), e
+}
+
+// Mapping returns the ground truth of impression p: the master position
+// each impression pixel shows, and whether it lies in the contact region.
+// Mapping the minutiae found in two impressions to the master pairs them
+// up without a matcher.
+func (f *Finger) Mapping(p Impression) func(x, y int) (mx, my float64, inContact bool) {
+	pl := f.place(p, newRand(p.Seed, 3))
+	W, H := f.opts.Width, f.opts.Height
+	return func(x, y int) (float64, float64, bool) {
+		x = min(max(x, 0), W-1)
+		y = min(max(y, 0), H-1)
+		mx, my, e := pl.toMaster(x, y)
+		return mx, my, e < 1
+	}
 }
 
 // coarse is a smooth function sampled every coarseStep pixels.

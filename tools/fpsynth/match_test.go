@@ -79,3 +79,60 @@ func TestMatchesWithMatcher(t *testing.T) {
 		t.Errorf("median genuine score %.1f is not 3 times the median impostor score %.1f", medGen, medImp)
 	}
 }
+
+// TestGroundTruth maps the minutiae the terminal's extractor finds in two
+// impressions of a finger back to the master with Mapping: most minutiae
+// of one impression inside both contact regions have a counterpart in the
+// other within a few pixels. This checks Mapping (a wrong map pairs
+// nothing) and gives the extractor's repeatability.
+func TestGroundTruth(t *testing.T) {
+	fingers := 4
+	if raceEnabled {
+		fingers = 2
+	}
+	var found, total int
+	for i := range fingers {
+		f, err := NewFinger(uint64(300+i), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		type pt struct{ x, y float64 }
+		var sets [2][]pt
+		maps := [2]func(x, y int) (float64, float64, bool){}
+		for k := range 2 {
+			p := f.RandomImpression(uint64(k + 1))
+			img, err := f.Render(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp, err := biometric.Extract(img, 500)
+			if err != nil {
+				t.Fatal(err)
+			}
+			maps[k] = f.Mapping(p)
+			for _, m := range tp.Minutiae {
+				mx, my, in := maps[k](m.X, m.Y)
+				if in {
+					sets[k] = append(sets[k], pt{mx, my})
+				}
+			}
+		}
+		// count minutiae of impression 1 that impression 2 also covers
+		// well inside its contact region
+		for _, a := range sets[0] {
+			best := math.Inf(1)
+			for _, b := range sets[1] {
+				best = math.Min(best, math.Hypot(a.x-b.x, a.y-b.y))
+			}
+			total++
+			if best <= 8 {
+				found++
+			}
+		}
+	}
+	rate := float64(found) / float64(total)
+	t.Logf("%d of %d minutiae of impression 1 found again within 8 px in impression 2 (%.0f%%)", found, total, 100*rate)
+	if rate < 0.4 {
+		t.Errorf("only %.0f%% of minutiae line up through the ground-truth mapping", 100*rate)
+	}
+}
