@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 )
 
 // Errors returned by Decode and Encode.
@@ -409,4 +410,22 @@ func (r *Record) Encode() ([]byte, error) {
 		b = append(b, v.Extended...)
 	}
 	return b, nil
+}
+
+// LogValue keeps the minutiae out of logs: the format, size, resolution
+// and minutia counts only.
+func (r *Record) LogValue() slog.Value {
+	if r == nil {
+		return slog.StringValue("<nil>")
+	}
+	counts := make([]int, len(r.Views))
+	for i, v := range r.Views {
+		counts[i] = len(v.Minutiae)
+	}
+	return slog.GroupValue(
+		slog.String("format", r.Format.String()),
+		slog.String("size", fmt.Sprintf("%dx%d", r.Width, r.Height)),
+		slog.Int("ppcm", int(r.XRes)),
+		slog.Any("minutiae", counts),
+	)
 }

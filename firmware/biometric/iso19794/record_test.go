@@ -3,10 +3,12 @@ package iso19794
 import (
 	"bytes"
 	"errors"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/regterm/regterm/firmware/biometric"
@@ -98,6 +100,15 @@ func TestVectors(t *testing.T) {
 				t.Errorf("Len() = %d, want %d", got, want)
 			}
 		})
+	}
+}
+
+func TestLogValue(t *testing.T) {
+	var b bytes.Buffer
+	slog.New(slog.NewTextHandler(&b, nil)).Info("record", "rec", isoVectorRecord)
+	got := b.String()
+	if !strings.Contains(got, "rec.minutiae=[2]") || strings.Contains(got, "Angle") || strings.Contains(got, "Quality") {
+		t.Errorf("log line %q: want counts, no minutiae", got)
 	}
 }
 

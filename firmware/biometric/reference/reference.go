@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
@@ -289,4 +290,27 @@ func VerifyKeys(b []byte, keys []crypto.PublicKey, citizenID string) (*Reference
 		Issued:    time.Unix(p.Issued, 0).UTC(),
 		KeyID:     append([]byte(nil), kid...),
 	}, nil
+}
+
+// LogValue keeps a reference out of logs: only where it came from, when it
+// was issued, the key id and the minutia count are shown, never the
+// citizen id or the template.
+func (r *Reference) LogValue() slog.Value {
+	if r == nil {
+		return slog.StringValue("<nil>")
+	}
+	n := 0
+	if r.Template != nil {
+		n = len(r.Template.Minutiae)
+	}
+	kid := r.KeyID
+	if len(kid) > 4 {
+		kid = kid[:4]
+	}
+	return slog.GroupValue(
+		slog.String("from", r.From),
+		slog.Time("issued", r.Issued),
+		slog.String("key", fmt.Sprintf("%x", kid)),
+		slog.Int("minutiae", n),
+	)
 }

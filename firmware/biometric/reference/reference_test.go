@@ -8,6 +8,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
+	"log/slog"
 	"math"
 	"testing"
 	"time"
@@ -112,6 +113,11 @@ func TestSignVerify(t *testing.T) {
 	want, _ := det.Marshal(map[int]any{1: 1, 2: citizen, 3: iso, 4: issued.Unix()})
 	if !bytes.Equal(m.Payload, want) {
 		t.Errorf("payload\n% x\nwant\n% x", m.Payload, want)
+	}
+	var logged bytes.Buffer
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("reference", "ref", r)
+	if bytes.Contains(logged.Bytes(), []byte(citizen)) || !bytes.Contains(logged.Bytes(), []byte("minutiae=30")) {
+		t.Errorf("log line %q: want the minutia count and no citizen id", logged.String())
 	}
 	r.Wipe()
 	if len(r.Template.Minutiae) != 0 || !bytes.Equal(r.ISO, make([]byte, len(iso))) {
