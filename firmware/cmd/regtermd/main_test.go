@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -189,7 +190,7 @@ func TestKilledAndRestarted(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
 	cmd := exec.Command(os.Args[0], "--board", "sim", "--enroll-loop", "1000", "--state", state)
 	cmd.Env = append(os.Environ(), "REGTERMD_MAIN=1")
-	var errb bytes.Buffer
+	var errb lockedBuffer
 	cmd.Stderr = &errb
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -212,4 +213,22 @@ func TestKilledAndRestarted(t *testing.T) {
 	if m := summary.FindStringSubmatch(r.stdout); m == nil || m[1] != "1" {
 		t.Errorf("got %q, want the summary", r.stdout)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while a process writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
