@@ -325,6 +325,7 @@ func TestFaults(t *testing.T) {
 			if err := d.GenImg(ctx); err != nil {
 				t.Fatal(err)
 			}
+			timeouts := d.Stats().Timeouts
 			inject()
 			img, err := d.UpImage(ctx)
 			if err != nil {
@@ -333,8 +334,11 @@ func TestFaults(t *testing.T) {
 			if want := sensorsim.Quantize(finger, image.Pt(256, 288)); !bytes.Equal(img.Pix, want.Pix) {
 				t.Fatalf("UpImage: image differs from the served one")
 			}
-			if got := p.Stats().Commands[zfm.InsUpImage]; got != wantUploads {
-				t.Errorf("module served %d uploads, want %d", got, wantUploads)
+			// A loaded machine may starve the reader past a deadline: each
+			// such timeout is a counted, legitimate repeat.
+			extra := d.Stats().Timeouts - timeouts
+			if got := p.Stats().Commands[zfm.InsUpImage]; got != wantUploads+extra {
+				t.Errorf("module served %d uploads, want %d (+%d after timeouts)", got, wantUploads, extra)
 			}
 		}
 	}
