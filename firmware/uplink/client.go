@@ -117,9 +117,12 @@ func (c *Client) String() string { return "registry " + c.base.Host }
 // CloseIdle closes idle connections (after a network change).
 func (c *Client) CloseIdle() { c.hc.CloseIdleConnections() }
 
-func (c *Client) do(ctx context.Context, method, path, ctype string, body []byte, accept string) ([]byte, http.Header, time.Duration, error) {
+// do runs one request. name is the path as errors show it: it never holds
+// a citizen id (errors end up in logs).
+func (c *Client) do(ctx context.Context, method, path, name, ctype string, body []byte, accept string) ([]byte, http.Header, time.Duration, error) {
 	u := *c.base
 	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	path = name
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -135,6 +138,11 @@ func (c *Client) do(ctx context.Context, method, path, ctype string, body []byte
 	t0 := c.now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
+		// *url.Error carries the full URL: keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, nil, 0, fmt.Errorf("uplink: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
@@ -182,7 +190,7 @@ func (c *Client) PostRecords(ctx context.Context, records [][]byte) (*RecordsAns
 	if err != nil {
 		return nil, err
 	}
-	b, _, rtt, err := c.do(ctx, http.MethodPost, PathRecords, MediaCBOR, body, MediaJSON)
+	b, _, rtt, err := c.do(ctx, http.MethodPost, PathRecords, PathRecords, MediaCBOR, body, MediaJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +212,7 @@ func (c *Client) PostHeartbeat(ctx context.Context, hb *Heartbeat) (*HeartbeatAn
 	if err != nil {
 		return nil, fmt.Errorf("uplink: heartbeat: %w", err)
 	}
-	b, _, rtt, err := c.do(ctx, http.MethodPost, PathHeartbeat, MediaJSON, body, MediaJSON)
+	b, _, rtt, err := c.do(ctx, http.MethodPost, PathHeartbeat, PathHeartbeat, MediaJSON, body, MediaJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +231,7 @@ func (c *Client) GetReference(ctx context.Context, citizenID string) ([]byte, er
 	if !validCitizenID(citizenID) {
 		return nil, fmt.Errorf("uplink: reference: %w: citizen id is not 13 digits", ErrConfig)
 	}
-	b, _, _, err := c.do(ctx, http.MethodGet, "/v1/citizens/"+citizenID+"/reference", "", nil, MediaCOSE)
+	b, _, _, err := c.do(ctx, http.MethodGet, "/v1/citizens/"+citizenID+"/reference", PathReference, "", nil, MediaCOSE)
 	if err != nil {
 		return nil, err
 	}

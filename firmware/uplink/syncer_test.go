@@ -239,3 +239,18 @@ func TestParseAnswerErrors(t *testing.T) {
 		t.Fatalf("plain http: got %v, want ErrConfig", err)
 	}
 }
+
+func TestErrorsNeverNameTheCitizen(t *testing.T) {
+	srv := registry(t, ingest.Faults{})
+	tm := newTerminal(t, srv, srv.URL(), 5*time.Second)
+	const id = "1234567890121"
+	_, err404 := tm.client.GetReference(context.Background(), id)
+	srv.Close() // now unreachable
+	tm.client.CloseIdle()
+	_, errDown := tm.client.GetReference(context.Background(), id)
+	for _, err := range []error{err404, errDown} {
+		if err == nil || strings.Contains(err.Error(), id) {
+			t.Fatalf("error %q names the citizen", err)
+		}
+	}
+}
