@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -43,7 +44,7 @@ type Sealer interface {
 // Opts configures the outbox. Zero fields take the DefaultOpts value.
 type Opts struct {
 	// MaxRecords and MaxBytes limit the queue (records waiting for the
-	// registry; dead letters do not count).
+	// registry; dead letters do not count); zero or negative: the default.
 	MaxRecords int
 	MaxBytes   int64
 	// CompactAt is the file size above which a drained queue is compacted;
@@ -210,10 +211,10 @@ func getTime(b []byte) time.Time    { return time.Unix(0, int64(binary.BigEndian
 func Open(path string, o *Opts) (*Outbox, error) {
 	opts := DefaultOpts
 	if o != nil {
-		if o.MaxRecords != 0 {
+		if o.MaxRecords > 0 {
 			opts.MaxRecords = o.MaxRecords
 		}
-		if o.MaxBytes != 0 {
+		if o.MaxBytes > 0 {
 			opts.MaxBytes = o.MaxBytes
 		}
 		if o.CompactAt != 0 {
@@ -254,7 +255,7 @@ func Open(path string, o *Opts) (*Outbox, error) {
 		if rerr := os.Rename(path, quarantine); rerr != nil {
 			return nil, fmt.Errorf("outbox: open %s: %w; moving it aside: %v", path, err, rerr)
 		}
-		if serr := syncDir(dirOf(path)); serr != nil {
+		if serr := syncDir(filepath.Dir(path)); serr != nil {
 			return nil, fmt.Errorf("outbox: open %s: sync dir: %w", path, serr)
 		}
 		opts.Log.Error("outbox: ALARM: queue file corrupt, moved aside for recovery; starting a new chain epoch",
@@ -280,18 +281,6 @@ func Open(path string, o *Opts) (*Outbox, error) {
 		}
 	}
 	return ob, nil
-}
-
-func dirOf(path string) string {
-	for i := len(path) - 1; i >= 0; i-- {
-		if path[i] == '/' {
-			if i == 0 {
-				return "/"
-			}
-			return path[:i]
-		}
-	}
-	return "."
 }
 
 // initHead makes sure the queue has a chain head whose epoch is at least
@@ -562,7 +551,7 @@ func (o *Outbox) Room() error {
 		return fmt.Errorf("%w: disk full (last write failed; retry after %s)", ErrFull, until.Format(time.RFC3339))
 	}
 	if o.opts.Reserve > 0 {
-		if free, err := freeBytes(dirOf(o.path)); err == nil && free < o.opts.Reserve {
+		if free, err := freeBytes(filepath.Dir(o.path)); err == nil && free < o.opts.Reserve {
 			return fmt.Errorf("%w: %d bytes free on the file system (reserve %d)", ErrFull, free, o.opts.Reserve)
 		}
 	}
@@ -866,7 +855,7 @@ func (o *Outbox) Compact() error {
 	o.db = nil
 	renameErr := os.Rename(tmp, o.path)
 	if renameErr == nil {
-		renameErr = syncDir(dirOf(o.path))
+		renameErr = syncDir(filepath.Dir(o.path))
 	}
 	db, err := bolt.Open(o.path, 0o600, boltOptions)
 	if err != nil {
