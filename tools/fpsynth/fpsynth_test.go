@@ -279,3 +279,31 @@ func BenchmarkFingerAndImpression(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/op-total")
 }
+
+// TestPlasticDistortion checks the shear model through Mapping: the
+// middle of the contact region does not move, the rim moves by the shear.
+func TestPlasticDistortion(t *testing.T) {
+	f, err := NewFinger(6, &Opts{Width: 128, Height: 144, Iterations: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rigid := Impression{Pressure: 0.6, Seed: 1}
+	sheared := rigid
+	sheared.ShearX, sheared.ShearY = 6, -4
+	a, b := f.Mapping(rigid), f.Mapping(sheared)
+	ax, ay, in := a(64, 72)
+	bx, by, _ := b(64, 72)
+	if !in || math.Hypot(ax-bx, ay-by) > 1e-9 {
+		t.Errorf("centre moved from (%.2f,%.2f) to (%.2f,%.2f)", ax, ay, bx, by)
+	}
+	// a point near the rim along x: the contact half-width is about
+	// 0.45·128 px
+	ax, ay, _ = a(64+50, 72)
+	bx, by, _ = b(64+50, 72)
+	if dx, dy := bx-ax, by-ay; math.Abs(dx-6) > 0.5 || math.Abs(dy+4) > 0.5 {
+		t.Errorf("rim moved by (%.2f,%.2f), want about (6,-4)", dx, dy)
+	}
+	if _, err := f.Render(Impression{Torque: 1}); !errors.Is(err, ErrOpts) {
+		t.Errorf("torque 1 rad: err = %v, want ErrOpts", err)
+	}
+}

@@ -17,6 +17,13 @@ type Impression struct {
 	// Distortion is the amplitude of the elastic skin distortion in
 	// pixels at the contact region's rim (0 rigid, 3..8 typical).
 	Distortion float64
+	// ShearX, ShearY and Torque are the lateral force and twist of the
+	// finger on the glass (Cappelli, Maio, Maltoni: "Modelling plastic
+	// distortion in fingerprint images", ICAPR 2001): the skin in the
+	// middle of the contact region stays put, the skin towards the rim is
+	// shifted by up to (ShearX, ShearY) pixels and turned by up to Torque
+	// radians.
+	ShearX, ShearY, Torque float64
 	// Pressure in [0, 1]: low pressure gives thin, broken ridges and a
 	// small contact region, high pressure thick ridges and a large one.
 	Pressure float64
@@ -43,6 +50,9 @@ func (f *Finger) RandomImpression(seed uint64) Impression {
 		Dy:         u(-0.08, 0.08) * v * h,
 		Rotation:   u(-15, 15) * v * math.Pi / 180,
 		Distortion: math.Min(50, u(1, 5)*v*float64(f.opts.DPI)/500),
+		ShearX:     u(-3, 3) * v * float64(f.opts.DPI) / 500,
+		ShearY:     u(-3, 3) * v * float64(f.opts.DPI) / 500,
+		Torque:     u(-2, 2) * v * math.Pi / 180,
 		Pressure:   math.Min(1, math.Max(0, 0.6+u(-0.25, 0.25)*v)),
 		Dryness:    math.Min(1, u(0, 0.5)*v),
 		Noise:      math.Min(1, u(0.1, 0.4)*v),
@@ -59,12 +69,13 @@ func (f *Finger) Impression(seed uint64) *image.Gray {
 // Render draws impression p of f: an 8-bit grayscale image of the
 // finger's Opts size, dark ridges on a light background.
 func (f *Finger) Render(p Impression) (*image.Gray, error) {
-	for _, v := range []float64{p.Dx, p.Dy, p.Rotation, p.Distortion, p.Pressure, p.Dryness, p.Noise} {
+	for _, v := range []float64{p.Dx, p.Dy, p.Rotation, p.Distortion, p.Pressure, p.Dryness, p.Noise, p.ShearX, p.ShearY, p.Torque} {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return nil, fmt.Errorf("%w: impression parameter %v", ErrOpts, v)
 		}
 	}
-	if p.Pressure < 0 || p.Pressure > 1 || p.Dryness < 0 || p.Dryness > 1 || p.Noise < 0 || p.Noise > 1 || p.Distortion < 0 || p.Distortion > 50 {
+	if p.Pressure < 0 || p.Pressure > 1 || p.Dryness < 0 || p.Dryness > 1 || p.Noise < 0 || p.Noise > 1 || p.Distortion < 0 || p.Distortion > 50 ||
+		math.Abs(p.ShearX) > 50 || math.Abs(p.ShearY) > 50 || math.Abs(p.Torque) > 0.5 {
 		return nil, fmt.Errorf("%w: impression %+v out of range", ErrOpts, p)
 	}
 	rng := newRand(p.Seed, 3)
@@ -113,6 +124,7 @@ type placement struct {
 	cos, sin, icx, icy    float64 // rotation, impression centre
 	dist                  float64
 	dxn, dyn              *coarse // distortion field
+	shx, shy, tq          float64 // plastic distortion
 }
 
 func (f *Finger) place(p Impression, rng *rand.Rand) *placement {
@@ -128,6 +140,7 @@ func (f *Finger) place(p Impression, rng *rand.Rand) *placement {
 		cos: math.Cos(p.Rotation), sin: math.Sin(p.Rotation),
 		icx: float64(W)/2 + p.Dx, icy: float64(H)/2 + p.Dy,
 		dist: p.Distortion,
+		shx:  p.ShearX, shy: p.ShearY, tq: p.Torque,
 		// Elastic distortion: a smooth displacement field, zero in the
 		// contact centre, growing towards the rim. The smooth fields are
 		// sampled on a coarse grid over the impression and interpolated:
@@ -147,7 +160,16 @@ func (pl *placement) toMaster(x, y int) (mx, my, e float64) {
 	fy := pl.sin*ux + pl.cos*uy
 	e = math.Sqrt(sq(fx/pl.ax) + sq(fy/pl.ay))
 	d := pl.dist * math.Min(1, e*e)
-	return pl.mcx + fx + d*pl.dxn.at(x, y), pl.mcy + fy + d*pl.dyn.at(x, y), e
+	mx = fx + d*pl.dxn.at(x, y)
+	my = fy + d*pl.dyn.at(x, y)
+	// plastic distortion: none in the close-contact middle (e < 0.3),
+	// a smooth transition, the full shear and twist from e = 0.9 out
+	if g := smoothstep((e - 0.3) / 0.6); g > 0 && (pl.shx != 0 || pl.shy != 0 || pl.tq != 0) {
+		a := g * pl.tq
+		c, s := math.Cos(a), math.Sin(a)
+		mx, my = c*mx-s*my+g*pl.shx, s*mx+c*my+g*pl.shy
+	}
+	return pl.mcx + mx, pl.mcy + my, e
 }
 
 // Mapping returns the ground truth of impression p: the master position
@@ -163,6 +185,11 @@ func (f *Finger) Mapping(p Impression) func(x, y int) (mx, my float64, inContact
 		mx, my, e := pl.toMaster(x, y)
 		return mx, my, e < 1
 	}
+}
+
+func smoothstep(t float64) float64 {
+	t = math.Min(1, math.Max(0, t))
+	return t * t * (3 - 2*t)
 }
 
 // coarse is a smooth function sampled every coarseStep pixels.
