@@ -17,8 +17,11 @@
 //     which is where minutiae come from;
 //  5. impressions of the master: a contact region (a soft ellipse whose
 //     size follows the pressure), translation, rotation, an elastic
-//     distortion that grows away from the contact centre, ridge thickness
-//     from pressure and local skin dryness, sensor noise and blur.
+//     distortion that grows away from the contact centre, plastic
+//     distortion from the finger's lateral force and twist (Cappelli, Maio,
+//     Maltoni: "Modelling plastic distortion in fingerprint images", ICAPR
+//     2001), ridge thickness from pressure and local skin dryness, sensor
+//     noise and blur.
 //
 // Everything is deterministic from the seeds (math/rand/v2 PCG): a finger
 // seed fixes the master, an impression seed fixes the impression. Images
