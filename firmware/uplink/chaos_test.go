@@ -23,7 +23,7 @@ func TestChaos(t *testing.T) {
 		DropAfterStore: 0.12, DuplicateAnswer: 0.12, Delay: time.Millisecond,
 	})
 	proxy, err := ingest.NewProxy("127.0.0.1:0", srv.URL()[len("https://"):], ingest.ProxyFaults{
-		Drop: 0.05, Reset: 0.01, LoseAnswer: 0.06, Delay: 3 * time.Millisecond, DelayP: 0.2,
+		Drop: 0.05, Reset: 0.01, LoseAnswer: 0.05, LoseAnswerEvery: 11, Delay: 3 * time.Millisecond, DelayP: 0.2,
 	})
 	if err != nil {
 		t.Fatal(err)

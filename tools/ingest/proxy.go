@@ -20,6 +20,9 @@ type ProxyFaults struct {
 	// LoseAnswer resets both sides instead of forwarding bytes from the
 	// server: the server has done the work, the client never hears.
 	LoseAnswer float64
+	// LoseAnswerEvery > 0 also loses every n-th chunk from the server
+	// (deterministic faults for tests).
+	LoseAnswerEvery int
 	// Delay is added to each chunk with probability DelayP.
 	Delay  time.Duration
 	DelayP float64
@@ -37,6 +40,7 @@ type Proxy struct {
 	dice   *rand.Rand
 	conns  map[net.Conn]bool
 	closed bool
+	chunks int // from servers
 	wg     sync.WaitGroup
 	// Stats.
 	Conns, Resets, Lost, Dropped int
@@ -77,6 +81,17 @@ func (p *Proxy) roll(prob float64) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.dice.Float64() < prob
+}
+
+// every counts a chunk from a server and reports whether it is the n-th.
+func (p *Proxy) every(n int) bool {
+	if n <= 0 {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.chunks++
+	return p.chunks%n == 0
 }
 
 // Close stops the proxy and its connections.
@@ -181,7 +196,7 @@ func (p *Proxy) serve(client net.Conn) {
 					kill(false)
 					return
 				}
-				if answer && p.roll(f.LoseAnswer) {
+				if answer && (p.roll(f.LoseAnswer) || p.every(f.LoseAnswerEvery)) {
 					kill(true)
 					return
 				}
