@@ -147,7 +147,11 @@ func script(ctx context.Context, term *terminal.Terminal, dev *board.Devices, q 
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	fmt.Fprintf(o.Out, "demo: enrolled %d citizen(s); %d record(s) signed and synced; frames in %s\n", n, records, o.FramesDir)
+	frames := o.FramesDir
+	if frames == "" {
+		frames = "(none: no --frames)"
+	}
+	fmt.Fprintf(o.Out, "demo: enrolled %d citizen(s); %d record(s) signed and synced; frames in %s\n", n, records, frames)
 	return nil
 }
 

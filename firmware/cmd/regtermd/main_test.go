@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 
 	"github.com/regterm/regterm/board"
+	"github.com/regterm/regterm/tools/ingest"
 )
 
 // The test binary doubles as regtermd: with REGTERMD_MAIN=1 it runs main.
@@ -212,6 +213,19 @@ func TestKilledAndRestarted(t *testing.T) {
 	}
 	if m := summary.FindStringSubmatch(r.stdout); m == nil || m[1] != "1" {
 		t.Errorf("got %q, want the summary", r.stdout)
+	}
+	// The registry holds every record of both runs, once, with no gap:
+	// what the killed run had queued was delivered by the restarted one.
+	chains, err := ingest.Count(filepath.Join(state, "sim-registry"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(chains) != 1 {
+		t.Fatalf("got chains %+v, want one", chains)
+	}
+	c := chains[0]
+	if c.Gaps != 0 || c.FirstSeq != 1 || uint64(c.Records) != c.LastSeq || c.Records < 2 {
+		t.Errorf("got chain %+v, want records 1..N (N >= 2) without gaps", c)
 	}
 }
 
