@@ -42,8 +42,22 @@ type Proxy struct {
 	closed bool
 	chunks int // from servers
 	wg     sync.WaitGroup
-	// Stats.
-	Conns, Resets, Lost, Dropped int
+	stats  ProxyStats
+}
+
+// ProxyStats count what a Proxy did.
+type ProxyStats struct {
+	Conns   int // connections accepted
+	Dropped int // closed at once (Drop)
+	Resets  int // ended by a reset (Reset, or a side failing)
+	Lost    int // answers lost (LoseAnswer, LoseAnswerEvery)
+}
+
+// Stats returns the proxy's counters.
+func (p *Proxy) Stats() ProxyStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stats
 }
 
 // NewProxy listens on listen and forwards to target.
@@ -129,12 +143,12 @@ func (p *Proxy) accept() {
 			return
 		}
 		p.mu.Lock()
-		p.Conns++
+		p.stats.Conns++
 		f := p.faults
 		p.mu.Unlock()
 		if p.roll(f.Drop) {
 			p.mu.Lock()
-			p.Dropped++
+			p.stats.Dropped++
 			p.mu.Unlock()
 			c.Close()
 			continue
@@ -170,9 +184,9 @@ func (p *Proxy) serve(client net.Conn) {
 		once.Do(func() {
 			p.mu.Lock()
 			if lost {
-				p.Lost++
+				p.stats.Lost++
 			} else {
-				p.Resets++
+				p.stats.Resets++
 			}
 			p.mu.Unlock()
 			rst(client)
