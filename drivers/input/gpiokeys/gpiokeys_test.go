@@ -2,8 +2,8 @@ package gpiokeys
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
