@@ -113,7 +113,7 @@ func resetPairs(pm, cm []int16) {
 
 // direct aligns c onto p by the root pair (rp, rc), pairs under that
 // transform, refits it on the pairs and scores.
-func (p *Prepared) direct(c *Prepared, rp, rc int, pm, cm []int16, s *scratch) float64 {
+func (p *Prepared) direct(c *Prepared, rp, rc int, pm, cm []int16, s *scratch, local bool) float64 {
 	th := float64(p.min[rp].a - c.min[rc].a)
 	r := rigid{cos: float32(math.Cos(th)), sin: float32(math.Sin(th)), rot: float32(th)}
 	cx, cy := c.min[rc].x, c.min[rc].y
@@ -139,7 +139,7 @@ func (p *Prepared) direct(c *Prepared, rp, rc int, pm, cm []int16, s *scratch) f
 	if m < 3 {
 		return 0
 	}
-	if localPairs && m >= 4 {
+	if local && m >= 4 {
 		p.pairLocal(c, r, pm, cm, s)
 	}
 	return p.score(c, r, pm, cm, s)

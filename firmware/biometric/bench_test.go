@@ -40,17 +40,29 @@ func BenchmarkExtract(b *testing.B) {
 	b.ReportMetric(float64((cpuTime()-c0).Microseconds())/1000/float64(b.N), "cpu-ms/image")
 }
 
-// BenchmarkIdentify times 1:N comparisons of a prepared probe.
+// BenchmarkIdentify times 1:N comparisons of a prepared probe against
+// first impressions of other fingers (the common case of a search: most
+// entries are impostors) and one genuine entry, on DB1 (500 dpi) and DB2
+// (569 dpi, more minutiae).
 func BenchmarkIdentify(b *testing.B) {
+	for _, set := range []struct {
+		name string
+		dpi  int
+	}{{"fvc2002_db1_b", 500}, {"fvc2002_db2_b", 569}} {
+		b.Run(set.name, func(b *testing.B) { benchIdentify(b, set.name, set.dpi) })
+	}
+}
+
+func benchIdentify(b *testing.B, set string, dpi int) {
 	var gallery []*Prepared
 	for _, n := range []string{"102_1.tif", "103_1.tif", "104_1.tif", "105_1.tif", "106_1.tif", "107_1.tif", "108_1.tif", "101_2.tif"} {
-		t, err := Extract(loadFVC(b, "fvc2002_db1_b", n), 500)
+		t, err := Extract(loadFVC(b, set, n), dpi)
 		if err != nil {
 			b.Fatal(err)
 		}
 		gallery = append(gallery, Prepare(t))
 	}
-	pt, err := Extract(loadFVC(b, "fvc2002_db1_b", "101_1.tif"), 500)
+	pt, err := Extract(loadFVC(b, set, "101_1.tif"), dpi)
 	if err != nil {
 		b.Fatal(err)
 	}

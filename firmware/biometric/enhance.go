@@ -8,6 +8,13 @@ import (
 
 var periodStep = 1
 
+// Enhancement filter shape: the Gaussian along the ridges (pixels) and the
+// Gabor envelope across them (fraction of the ridge period).
+var (
+	alongSigma  = 3.0
+	acrossSigma = 0.5
+)
+
 const (
 	minPeriod = 5.0  // shortest ridge period considered, pixels at 500 dpi
 	maxPeriod = 15.0 // longest
@@ -117,7 +124,7 @@ func buildKernels() {
 		var sum float64
 		var al []tap
 		for m := -alongR; m <= alongR; m++ {
-			w := math.Exp(-float64(m*m) / (2 * 3.0 * 3.0))
+			w := math.Exp(-float64(m*m) / (2 * alongSigma * alongSigma))
 			al = append(al, tap{int8(math.Round(float64(m) * dx)), int8(math.Round(float64(m) * dy)), float32(w)})
 			sum += w
 		}
@@ -127,7 +134,7 @@ func buildKernels() {
 		alongK[o] = al
 		for pi := 0; pi < nPeriod; pi++ {
 			per := minPeriod + float64(pi)*periodBin
-			sigma := 0.5 * per
+			sigma := acrossSigma * per
 			r := int(math.Min(math.Round(1.2*per), padding-2))
 			var ks []tap
 			var ws []float64

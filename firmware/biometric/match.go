@@ -195,7 +195,7 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 		s.cm = make([]int16, nc)
 	}
 	pm, cm := s.pm[:np], s.cm[:nc]
-	best := 0.0
+	best, bestRoot := 0.0, -1
 	// roots already paired by an earlier alignment give the same one again
 	var seen [maxRoots][]int16
 	for r := 0; r < nr && topV[r] > 0; r++ {
@@ -208,14 +208,18 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 		if dup {
 			continue
 		}
-		if v := p.direct(c, rp, rc, pm, cm, s); v > best {
-			best = v
+		if v := p.direct(c, rp, rc, pm, cm, s, false); v > best {
+			best, bestRoot = v, root
 		}
 		if len(s.seen) < (r+1)*np {
 			s.seen = append(s.seen, make([]int16, (r+1)*np-len(s.seen))...)
 		}
 		seen[r] = s.seen[r*np : (r+1)*np]
 		copy(seen[r], pm)
+	}
+	if bestRoot >= 0 && localPairs {
+		// the best alignment again, with the distortion-tolerant pairing
+		best = max(best, p.direct(c, bestRoot/nc, bestRoot%nc, pm, cm, s, true))
 	}
 	return best
 }

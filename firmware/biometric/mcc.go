@@ -20,9 +20,11 @@ const (
 	mccWords  = (mccCells + 63) / 64
 	mccSigmaS = 28.0 / 3
 	mccSigmaD = 2 * math.Pi / 9
-	mccMuPsi  = 0.01
+	mccMuPsiD = 0.01 // MCC's μΨ: a cell is set when its contribution reaches it
 	mccOmega  = 50.0 // hull margin for valid cells
 )
+
+var mccMuPsi float32 = mccMuPsiD
 
 const (
 	mccMinValid = 0.6 // fraction of the disc's cells a cylinder needs

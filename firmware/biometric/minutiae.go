@@ -101,6 +101,15 @@ func angDiff(a, b float64) float64 {
 	return d
 }
 
+// False-minutiae filter limits, pixels at 500 dpi.
+var (
+	filtFragment         = 12 // two ridge ends joined by a shorter ridge
+	filtSpur             = 6  // an end joined to a junction by a shorter ridge
+	filtBridge           = 6  // two junctions joined by a shorter ridge
+	filtGap      float64 = 12 // two ridge ends facing each other across a shorter gap
+	filtCluster  float64 = 3  // any two minutiae closer
+)
+
 // findMinutiae detects and filters minutiae on the skeleton.
 func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 	t := &tracer{k: k, stamp: make([]int32, len(k.b)), mid: make([]int32, len(k.b))}
@@ -229,11 +238,11 @@ func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 			}
 			o := &ms[l.hit]
 			switch {
-			case m.kind == KindEnding && o.kind == KindEnding && l.steps < 18:
+			case m.kind == KindEnding && o.kind == KindEnding && l.steps < filtFragment:
 				m.gone, o.gone = true, true // short ridge fragment
-			case m.kind != o.kind && l.steps < 10:
+			case m.kind != o.kind && l.steps < filtSpur:
 				m.gone, o.gone = true, true // spur
-			case m.kind == KindBifurcation && o.kind == KindBifurcation && l.steps < 10:
+			case m.kind == KindBifurcation && o.kind == KindBifurcation && l.steps < filtBridge:
 				m.gone, o.gone = true, true // bridge or hole
 			}
 		}
@@ -251,7 +260,7 @@ func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 			}
 			dx, dy := b.x-a.x, b.y-a.y
 			d := math.Hypot(dx, dy)
-			if d > 16 || d < 1 {
+			if d > filtGap || d < 1 {
 				continue
 			}
 			if angDiff(a.angle, b.angle+math.Pi) > 0.7 {
@@ -269,7 +278,7 @@ func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 			if ms[i].gone && ms[j].gone {
 				continue
 			}
-			if math.Hypot(ms[i].x-ms[j].x, ms[i].y-ms[j].y) < 5 {
+			if math.Hypot(ms[i].x-ms[j].x, ms[i].y-ms[j].y) < filtCluster {
 				ms[i].gone, ms[j].gone = true, true
 			}
 		}

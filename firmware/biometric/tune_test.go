@@ -109,6 +109,12 @@ func TestTune(t *testing.T) {
 	if v := os.Getenv("FPCLAR"); v != "" {
 		fmt.Sscan(v, &clarityMin)
 	}
+	if v := os.Getenv("FPFILT"); v != "" {
+		fmt.Sscanf(v, "%d,%d,%d,%g,%g", &filtFragment, &filtSpur, &filtBridge, &filtGap, &filtCluster)
+	}
+	if v := os.Getenv("FPENH"); v != "" {
+		fmt.Sscanf(v, "%g,%g", &alongSigma, &acrossSigma)
+	}
 	if v := os.Getenv("FPCONTRAST"); v != "" {
 		fmt.Sscan(v, &contrastFrac)
 	}
@@ -137,14 +143,26 @@ func TestTune(t *testing.T) {
 	}
 	run("base")
 	if os.Getenv("FPTUNE") == "grid" {
-		localPairs = false
-		run("no local")
-		localPairs = true
-		for _, d := range []float32{7, 14} {
-			localDist = d
-			run("localDist=" + ftoa(float64(d)))
+		for _, v := range []float64{6, 14} {
+			minOv = v
+			run("minOv=" + ftoa(v))
 		}
-		localDist = 10
+		minOv = 10
+		for _, v := range []float64{0.25, 0.75} {
+			lamW = v
+			run("lamW=" + ftoa(v))
+		}
+		lamW = 0.5
+		for _, v := range []float32{0.4, 0.65} {
+			pairAngle = v
+			run("pairAngle=" + ftoa(float64(v)))
+		}
+		pairAngle = 0.5
+		for _, v := range []float32{0.003, 0.05} {
+			mccMuPsi = v
+			run("mu=" + ftoa(float64(v)))
+		}
+		mccMuPsi = mccMuPsiD
 	}
 }
 
