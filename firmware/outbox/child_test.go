@@ -20,6 +20,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/regterm/regterm/drivers/hwkey/soft"
+	"github.com/regterm/regterm/firmware/record"
 	"github.com/regterm/regterm/internal/testpeer"
 )
 
@@ -104,6 +105,21 @@ func childCrash(dir string, key *soft.Key) error {
 			return err
 		}
 		fmt.Printf("A %d %d\n", id.Epoch, id.Seq)
+		if i%7 == 3 {
+			// The registry refuses the oldest record: a dead letter.
+			items, err := ob.Pending(1)
+			if err != nil {
+				return err
+			}
+			if len(items) == 1 {
+				id := items[0].ID
+				fmt.Printf("P %d %d\n", id.Epoch, id.Seq)
+				if err := ob.Reject(id, "test"); err != nil {
+					return err
+				}
+				fmt.Printf("J %d %d\n", id.Epoch, id.Seq)
+			}
+		}
 		if i%3 == 2 {
 			items, err := ob.Pending(10)
 			if err != nil {
@@ -243,7 +259,8 @@ func TestCrashSIGKILL(t *testing.T) {
 	rng := newRand(t)
 	reported := map[ID]bool{} // Append returned nil and was not acknowledged
 	acked := map[ID]bool{}
-	acking := map[ID]bool{} // Ack called, no answer seen
+	acking := map[ID]bool{} // Ack or Reject called, no answer seen
+	rejected := map[ID]bool{}
 	var maxSeq uint64
 	total := 0
 	seen := map[[32]byte]bool{}
@@ -320,6 +337,10 @@ func TestCrashSIGKILL(t *testing.T) {
 				delete(reported, id)
 				delete(acking, id)
 				acked[id] = true
+			case "J":
+				delete(reported, id)
+				delete(acking, id)
+				rejected[id] = true
 			}
 		}
 
@@ -345,11 +366,37 @@ func TestCrashSIGKILL(t *testing.T) {
 				t.Fatalf("kill %d: %v queued but never appended", k, it.ID)
 			}
 		}
+		dead, err := ob.DeadLetters(1 << 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		isDead := map[ID]bool{}
+		for _, d := range dead {
+			isDead[d.ID] = true
+			if present[d.ID] {
+				t.Fatalf("kill %d: %v both queued and dead", k, d.ID)
+			}
+			if _, err := record.Verify(d.Bytes, key.Public()); err != nil || d.Reason != "test" {
+				t.Fatalf("kill %d: dead letter %v: %v %q", k, d.ID, err, d.Reason)
+			}
+		}
+		for id := range rejected {
+			if !isDead[id] {
+				t.Fatalf("kill %d: %v was rejected (nil error) but is no dead letter", k, id)
+			}
+		}
+		if st.DeadLetters != len(dead) {
+			t.Fatalf("kill %d: stats say %d dead letters, the bucket holds %d", k, st.DeadLetters, len(dead))
+		}
 		for id := range acking {
-			// Ack was called and may or may not have committed.
+			// Ack or Reject was called and may or may not have committed.
 			if !present[id] {
 				delete(reported, id)
-				acked[id] = true
+				if isDead[id] {
+					rejected[id] = true
+				} else {
+					acked[id] = true
+				}
 			}
 			delete(acking, id)
 		}
@@ -380,8 +427,8 @@ func TestCrashSIGKILL(t *testing.T) {
 		maxSeq = max(maxSeq, h.seq)
 		ob.Close()
 	}
-	t.Logf("%d SIGKILLs, %d appends reported, %d acknowledged, %d compactions, last seq %d", kills, total, len(acked), compacted, maxSeq)
-	if total < kills || compacted == 0 {
+	t.Logf("%d SIGKILLs, %d appends reported, %d acknowledged, %d dead letters, %d compactions, last seq %d", kills, total, len(acked), len(rejected), compacted, maxSeq)
+	if total < kills || compacted == 0 || len(rejected) == 0 {
 		t.Fatalf("only %d appends in %d runs: the kills came too early to test anything", total, kills)
 	}
 }
