@@ -8,30 +8,35 @@ import "math"
 
 // calib maps raw scores (ascending) to -10·log10(FMR). It is the
 // empirical tail of the 11,520 cross-finger (impostor) comparisons of the
-// four FVC2002 "B" sets, measured by TestCalibrate (FPCALIB=1); beyond
-// S = 30 (FMR 0.1%), where 11,520 comparisons no longer resolve the tail,
-// the point at 40 extends the slope of the S 20–30 stretch, which the
-// log-linear tail follows closely. Rerun the calibration whenever
-// AlgorithmVersion changes.
+// four FVC2002 "B" sets, measured by TestCalibrate (FPCALIB=1): the point
+// for S is the impostor score exceeded by a fraction 10^(-S/10) of them.
+// Above S = 30 (FMR 0.1%) the points rest on a handful of comparisons
+// (S = 40 is the highest of the 11,520), so they are coarse; beyond 40
+// the slope of the 30–40 stretch continues, which is conservative there
+// because the tail is heavier than log-linear. Rerun the calibration
+// whenever AlgorithmVersion changes.
 var calib = [][2]float64{
 	{0, 0},
-	{0.9777, 2.5},
-	{1.4010, 5.0},
-	{1.7691, 7.5},
-	{2.0907, 10.0},
-	{2.3986, 12.5},
-	{2.6784, 15.0},
-	{2.9759, 17.5},
-	{3.3090, 20.0},
-	{3.5501, 22.5},
-	{3.8550, 25.0},
-	{4.2323, 27.5},
-	{4.4904, 30.0},
-	{5.6718, 40.0},
+	{1.1067, 2.5},
+	{1.5779, 5.0},
+	{2.0011, 7.5},
+	{2.3899, 10.0},
+	{2.7279, 12.5},
+	{3.0577, 15.0},
+	{3.4578, 17.5},
+	{3.7718, 20.0},
+	{4.1098, 22.5},
+	{4.4094, 25.0},
+	{4.9054, 27.5},
+	{5.0161, 30.0},
+	{6.0583, 32.5},
+	{6.4056, 35.0},
+	{6.6829, 37.5},
+	{7.1630, 40.0},
 }
 
 // calibrate maps a raw score to the calibrated scale; beyond the table
-// the last segment's slope continues.
+// the slope between S 30 and 40 continues.
 func calibrate(raw float64) float64 {
 	if raw <= 0 {
 		return 0
@@ -42,8 +47,7 @@ func calibrate(raw float64) float64 {
 			return a[1] + (raw-a[0])/(b[0]-a[0])*(b[1]-a[1])
 		}
 	}
-	n := len(calib)
-	a, b := calib[n-2], calib[n-1]
+	a, b := calib[len(calib)-5], calib[len(calib)-1] // S 30 and 40
 	return b[1] + (raw-b[0])/(b[0]-a[0])*(b[1]-a[1])
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -71,7 +72,11 @@ func TestDiagPairs(t *testing.T) {
 	if os.Getenv("FPDIAG2") == "" {
 		t.Skip()
 	}
-	s := loadTuneSet(t, os.Getenv("FPDIAG2"), 500)
+	dpi := 500
+	if strings.Contains(os.Getenv("FPDIAG2"), "db2") {
+		dpi = 569
+	}
+	s := loadTuneSet(t, os.Getenv("FPDIAG2"), dpi)
 	type res struct {
 		i, j      int
 		score     float64

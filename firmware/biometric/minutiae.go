@@ -110,6 +110,14 @@ var (
 	filtCluster  float64 = 3  // any two minutiae closer
 )
 
+// traceLength is how far (pixels) a minutia direction is traced along its
+// ridge; snapTol is the largest difference from the orientation field
+// that is snapped to it.
+var (
+	traceLength         = 12
+	snapTol     float64 = 0.6
+)
+
 // findMinutiae detects and filters minutiae on the skeleton.
 func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 	t := &tracer{k: k, stamp: make([]int32, len(k.b)), mid: make([]int32, len(k.b))}
@@ -148,7 +156,7 @@ func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 			}
 		}
 	}
-	const traceLen = 12
+	traceLen := traceLength
 	type link struct{ steps, hit int }
 	links := make([][]link, len(ms))
 	for id := range ms {
@@ -295,7 +303,7 @@ func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 		// snap the direction to the smoothed orientation field
 		th := f.orientationAt(m.x+0.5, m.y+0.5)
 		for _, c := range [2]float64{th, th + math.Pi} {
-			if angDiff(c, m.angle) < 0.6 {
+			if angDiff(c, m.angle) < snapTol {
 				m.angle = c
 				break
 			}

@@ -115,6 +115,9 @@ func TestTune(t *testing.T) {
 	if v := os.Getenv("FPENH"); v != "" {
 		fmt.Sscanf(v, "%g,%g", &alongSigma, &acrossSigma)
 	}
+	if v := os.Getenv("FPTRACE"); v != "" {
+		fmt.Sscanf(v, "%d,%g", &traceLength, &snapTol)
+	}
 	if v := os.Getenv("FPCONTRAST"); v != "" {
 		fmt.Sscan(v, &contrastFrac)
 	}
@@ -194,7 +197,7 @@ func TestCalibrate(t *testing.T) {
 	sort.Sort(sort.Reverse(sort.Float64Slice(imp)))
 	n := float64(len(imp))
 	out := "var calib = [][2]float64{\n\t{0, 0},\n"
-	for s := 2.5; s <= 30; s += 2.5 {
+	for s := 2.5; s <= 40; s += 2.5 {
 		fmr := math.Pow(10, -s/10)
 		k := int(fmr*n+0.5) - 1
 		if k < 0 {
@@ -202,7 +205,7 @@ func TestCalibrate(t *testing.T) {
 		}
 		out += fmt.Sprintf("\t{%.4f, %.1f},\n", imp[k], s)
 	}
-	t.Logf("%d impostor scores, max %.3f\n%s}", len(imp), imp[0], out)
+	t.Logf("%d impostor scores, top %.3f\n%s}", len(imp), imp[:12], out)
 	sort.Float64s(gen)
 	t.Logf("genuine raw p1 %.3f p5 %.3f p50 %.3f", gen[len(gen)/100], gen[len(gen)/20], gen[len(gen)/2])
 }
