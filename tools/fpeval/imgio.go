@@ -202,7 +202,7 @@ func resample(img *image.Gray, dpi int) *image.Gray {
 
 // emulate turns an image into what the sensor module would deliver: 500
 // dpi, a window of the module's frame size centred on the foreground
-// (white outside the image), gray quantised to the module's bit depth.
+// (padded with the image's background), gray quantised to the module's bit depth.
 func (s sensor) emulate(img *image.Gray, dpi int) *image.Gray {
 	g := resample(img, dpi)
 	b := g.Bounds()
@@ -225,11 +225,12 @@ func (s sensor) emulate(img *image.Gray, dpi int) *image.Gray {
 	}
 	out := image.NewGray(image.Rect(0, 0, s.w, s.h))
 	x0, y0 := cx-s.w/2, cy-s.h/2
+	bg := background(g)
 	shift := 8 - s.bits
 	levels := (1 << s.bits) - 1
 	for y := 0; y < s.h; y++ {
 		for x := 0; x < s.w; x++ {
-			v := uint8(255)
+			v := bg
 			if sx, sy := x0+x, y0+y; sx >= 0 && sy >= 0 && sx < b.Dx() && sy < b.Dy() {
 				v = g.Pix[sy*g.Stride+sx]
 			}
@@ -238,6 +239,31 @@ func (s sensor) emulate(img *image.Gray, dpi int) *image.Gray {
 		}
 	}
 	return out
+}
+
+// background is the median of the image's outermost pixels: what the
+// sensor shows where no finger touches it, used to pad the window.
+func background(g *image.Gray) uint8 {
+	var h [256]int
+	n := 0
+	b := g.Bounds()
+	for x := 0; x < b.Dx(); x++ {
+		h[g.Pix[x]]++
+		h[g.Pix[(b.Dy()-1)*g.Stride+x]]++
+		n += 2
+	}
+	for y := 0; y < b.Dy(); y++ {
+		h[g.Pix[y*g.Stride]]++
+		h[g.Pix[y*g.Stride+b.Dx()-1]]++
+		n += 2
+	}
+	c := 0
+	for v := range h {
+		if c += h[v]; 2*c >= n {
+			return uint8(v)
+		}
+	}
+	return 255
 }
 
 // fvcImage is one file of an FVC-layout folder.
