@@ -28,6 +28,7 @@ func estimatePeriod(n *plane, f *field) {
 	var sig [32]float32
 	var valid []float32
 	raw := make([]float32, len(f.period))
+
 	// every other block in each direction: the estimates are averaged
 	// over 5x5 blocks below anyway
 	for by := 0; by < f.bh; by += periodStep {

@@ -202,3 +202,31 @@ func TestExtractFVC(t *testing.T) {
 		})
 	}
 }
+
+func TestExtractStepEdge(t *testing.T) {
+	// a print on a gray sensor background with a white bezel strip: the
+	// strip's straight, perfectly coherent edge has no ridges and must
+	// not grow minutiae
+	vort := [][2]float64{{150, 160}, {190, 230}, {220, 120}, {140, 270}, {240, 200}}
+	img := vortexPrint(300, 360, vort, 5, 1)
+	for y := 0; y < 360; y++ {
+		for x := 0; x < 300; x++ {
+			i := y*img.Stride + x
+			switch {
+			case x < 30:
+				img.Pix[i] = 255
+			case x < 70 || img.Pix[i] == 255:
+				img.Pix[i] = 130 // sensor background, the finger starts at x = 70
+			}
+		}
+	}
+	tp, err := Extract(img, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range tp.Minutiae {
+		if m.X < 70 {
+			t.Errorf("minutia at the bezel edge: %+v", m)
+		}
+	}
+}

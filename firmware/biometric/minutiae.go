@@ -318,3 +318,4 @@ func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 	}
 	return out
 }
+
