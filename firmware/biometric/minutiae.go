@@ -318,4 +318,3 @@ func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 	}
 	return out
 }
-
