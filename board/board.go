@@ -24,8 +24,9 @@ var ErrUnknownBoard = errors.New("board: unknown board")
 
 // Env is what Open needs besides the profile.
 type Env struct {
-	StateDir string       // the terminal's state directory
-	Log      *slog.Logger // never nil
+	StateDir   string       // the terminal's state directory
+	TerminalID string       // the terminal's id (the sim registry certifies it)
+	Log        *slog.Logger // never nil
 	// Fast removes simulated delays (pacing, card speed): load tests.
 	Fast bool
 	// Production refuses development-only parts (the soft key).

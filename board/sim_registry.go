@@ -39,7 +39,11 @@ func openSimRegistry(ctx context.Context, p *Profile, env *Env, d *Devices) erro
 		return err
 	}
 	d.OnClose(srv.Close)
-	chain, err := srv.IssueTerminal(SimTerminalID, d.Signer.Public(), 365*24*time.Hour)
+	id := env.TerminalID
+	if id == "" {
+		id = SimTerminalID
+	}
+	chain, err := srv.IssueTerminal(id, d.Signer.Public(), 365*24*time.Hour)
 	if err != nil {
 		return err
 	}
@@ -62,6 +66,6 @@ func openSimRegistry(ctx context.Context, p *Profile, env *Env, d *Devices) erro
 		RootCAs:     srv.CA().Pool(),
 		RegistryKey: w.RegistryKey.Public(),
 	}
-	env.Log.Info("simulated registry (tools/ingest) on loopback", "url", url, "data", dir, "terminal", SimTerminalID)
+	env.Log.Info("simulated registry (tools/ingest) on loopback", "url", url, "data", dir, "terminal", id)
 	return nil
 }

@@ -81,12 +81,13 @@ func Start(ctx context.Context, c *config.Config, dev *board.Devices, o Opts) (*
 	if err := os.MkdirAll(c.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("daemon: state dir: %w", err)
 	}
-	q, err := outbox.Open(filepath.Join(c.StateDir, "outbox.db"), &outbox.Opts{MaxRecords: c.Outbox.MaxRecords, MaxBytes: c.Outbox.MaxBytes})
-	if err != nil && !errors.Is(err, outbox.ErrCorrupt) {
+	q, err := outbox.Open(filepath.Join(c.StateDir, "outbox.db"), &outbox.Opts{MaxRecords: c.Outbox.MaxRecords, MaxBytes: c.Outbox.MaxBytes, Log: log})
+	if err != nil {
 		return nil, fmt.Errorf("daemon: %w", err)
 	}
-	if err != nil {
-		log.Error("outbox was corrupt: moved aside, new chain epoch", "err", err)
+	if st := q.Stats(); st.Quarantine != "" {
+		log.Error("ALARM: the queue file was corrupt: moved aside for recovery, new chain epoch",
+			"moved_to", st.Quarantine, "reason", st.QuarantineReason, "epoch", st.Epoch)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	fail := func(err error) (*Daemon, error) {

@@ -1,9 +1,12 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,20 +16,22 @@ import (
 )
 
 // start runs a terminal on a fresh sim board (no simulated delays).
-func start(t *testing.T) (*Daemon, *board.Devices) {
+func start(t *testing.T) (*Daemon, *board.Devices) { return startIn(t, t.TempDir()) }
+
+func startIn(t *testing.T, state string) (*Daemon, *board.Devices) {
 	t.Helper()
 	c, err := config.Load("", "sim")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.StateDir = t.TempDir()
+	c.StateDir = state
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.Default()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	dev, err := board.Open(ctx, &c.Hardware, &board.Env{StateDir: c.StateDir, Log: log, Fast: true})
+	dev, err := board.Open(ctx, &c.Hardware, &board.Env{StateDir: c.StateDir, TerminalID: c.TerminalID, Log: log, Fast: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,4 +105,33 @@ func TestCardPulledDuringCapture(t *testing.T) {
 		t.Errorf("a pulled card queued something: %+v", st)
 	}
 	wait(t, d, "ready")
+}
+
+// TestCorruptQueueFile: a queue file that is garbage is moved aside, the
+// terminal starts a new chain and enrolls, and the record is delivered.
+func TestCorruptQueueFile(t *testing.T) {
+	state := t.TempDir()
+	junk := bytes.Repeat([]byte("not a bbolt file "), 4096)
+	if err := os.WriteFile(filepath.Join(state, "outbox.db"), junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, dev := startIn(t, state)
+	st := d.Outbox.Stats()
+	if st.Quarantine == "" {
+		t.Fatalf("corrupt file not quarantined: %+v", st)
+	}
+	if moved, err := os.ReadFile(st.Quarantine); err != nil || !bytes.Equal(moved, junk) {
+		t.Errorf("the moved file is not kept as it was (err %v)", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if n, err := dev.Sim.Enroll(ctx, Observer{d.Terminal}, 1); err != nil || n != 1 {
+		t.Fatalf("enrollment after quarantine: %d, %v", n, err)
+	}
+	for d.Outbox.Stats().Depth > 0 {
+		if ctx.Err() != nil {
+			t.Fatal("record not delivered")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

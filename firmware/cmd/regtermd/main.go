@@ -48,7 +48,7 @@ func main() {
 	if *demo && n == 0 {
 		n = 1
 	}
-	dev, err := board.Open(ctx, &cfg.Hardware, &board.Env{StateDir: cfg.StateDir, Log: log, Fast: *loop > 0,
+	dev, err := board.Open(ctx, &cfg.Hardware, &board.Env{StateDir: cfg.StateDir, TerminalID: cfg.TerminalID, Log: log, Fast: *loop > 0,
 		Production: cfg.Production, FramesDir: *frames, Live: *live})
 	if err == nil {
 		err = daemon.Run(ctx, cfg, dev, daemon.Opts{Enrollments: n, FramesDir: *frames, Out: os.Stdout, Log: log})
