@@ -83,3 +83,11 @@ type Reader interface {
 // ErrNoService means the card service (pcscd) is not running or refused
 // the client.
 var ErrNoService = errors.New("smartcard: card service (pcscd) not available")
+
+// ProgressReader is a Reader that reports how far a read has come, for the
+// card-read progress bar.
+type ProgressReader interface {
+	Reader
+	// ReadProgress is Read, calling progress with the percent done.
+	ReadProgress(ctx context.Context, progress func(percent int)) (*IDCard, error)
+}

@@ -96,6 +96,8 @@ func canonical(s State, k EventKind) Event {
 		e = queued(s, s.Session.ID)
 	case EvUplink:
 		e.Online = true
+	case EvCardProgress:
+		e.Progress = 40
 	}
 	return e
 }
@@ -108,24 +110,24 @@ var short = map[string]Phase{"LO": PhaseLoggedOut, "RD": PhaseReady, "RC": Phase
 // event kind has a stated outcome. "=" means ignored: same phase, no action.
 // "=+" means same phase with actions (a redraw).
 func TestEveryStateEveryEvent(t *testing.T) {
-	//            tick login logout ins rem read conf refu canc capt matc queu qsta appr upln
+	//            tick login logout ins rem read conf refu canc capt matc queu qsta appr upln prog
 	table := []struct {
 		phase     Phase
 		exception bool
 		row       string
 	}{
-		{PhaseLoggedOut, false, "=    RD    =     =   =   =    =    =    =    =    =    =    =    =    =+"},
-		{PhaseReady, false, "=       =     LO    RC  =   =    =    =    =    =    =    =    =    =    =+"},
-		{PhaseReadingCard, false, "=     =     LO    ER  ER  CO   =    =    ER   =    =    =    =    =    =+"},
-		{PhaseConsent, false, "=         =     LO    ER  ER  =    CA   ER   ER   =    =    =    =    =    =+"},
-		{PhaseCapturing, false, "=       =     LO    ER  ER  =    =    =    ER   MA   =    =    =    =    =+"},
-		{PhaseMatching, false, "=        =     LO    ER  ER  =    =    =    ER   =    SI   =    =    =    =+"},
-		{PhaseSigning, false, "=         =     LO    =   =   =    =    =    =    =    =    QR   =    =    =+"},
-		{PhaseShowQR, false, "=+         =     LO    ER  =   =    DN   =    ER   =    =    =    =    =    =+"},
-		{PhaseDone, false, "=            =     LO    RC  RD  =    RD   =    =    =    =    =    =    =    =+"},
-		{PhaseError, false, "=           =     LO    RC  RD  =    RD   =    =    =    =    =    =    =    =+"},
-		{PhaseError, true, "=            =     LO    RC  RD  =    RD   =    =    =    =    =    =    SI   =+"},
-		{PhaseOutboxFull, false, "=      =     LO    =+  =   =    =    =    =    =    =    =    RD   =    =+"},
+		{PhaseLoggedOut, false, "=    RD    =     =   =   =    =    =    =    =    =    =    =    =    =+   ="},
+		{PhaseReady, false, "=       =     LO    RC  =   =    =    =    =    =    =    =    =    =    =+   ="},
+		{PhaseReadingCard, false, "=     =     LO    ER  ER  CO   =    =    ER   =    =    =    =    =    =+   =+"},
+		{PhaseConsent, false, "=         =     LO    ER  ER  =    CA   ER   ER   =    =    =    =    =    =+   ="},
+		{PhaseCapturing, false, "=       =     LO    ER  ER  =    =    =    ER   MA   =    =    =    =    =+   ="},
+		{PhaseMatching, false, "=        =     LO    ER  ER  =    =    =    ER   =    SI   =    =    =    =+   ="},
+		{PhaseSigning, false, "=         =     LO    =   =   =    =    =    =    =    =    QR   =    =    =+   ="},
+		{PhaseShowQR, false, "=+         =     LO    ER  =   =    DN   =    ER   =    =    =    =    =    =+   ="},
+		{PhaseDone, false, "=            =     LO    RC  RD  =    RD   =    =    =    =    =    =    =    =+   ="},
+		{PhaseError, false, "=           =     LO    RC  RD  =    RD   =    =    =    =    =    =    =    =+   ="},
+		{PhaseError, true, "=            =     LO    RC  RD  =    RD   =    =    =    =    =    =    SI   =+   ="},
+		{PhaseOutboxFull, false, "=      =     LO    =+  =   =    =    =    =    =    =    =    RD   =    =+   ="},
 	}
 	for _, row := range table {
 		cells := strings.Fields(row.row)
@@ -421,5 +423,32 @@ func TestStatusBar(t *testing.T) {
 	wantKinds(t, acts, ActShow)
 	if !acts[0].Screen.Online || s.Phase != PhaseConsent {
 		t.Errorf("got %+v in %v, want online on the consent screen", acts[0].Screen, s.Phase)
+	}
+}
+
+// TestCardProgress: the bar only moves forward, within the session's read.
+func TestCardProgress(t *testing.T) {
+	s := reach(t, PhaseReadingCard, false)
+	s, acts := Step(s, Event{Kind: EvCardProgress, At: at(s), Session: 1, Progress: 30})
+	wantKinds(t, acts, ActShow)
+	if sc := acts[0].Screen; sc.ID != ScreenReadingCard || sc.Progress != 30 {
+		t.Errorf("got %+v, want reading-card at 30%%", sc)
+	}
+	for _, e := range []Event{
+		{Kind: EvCardProgress, Session: 1, Progress: 20},  // backwards
+		{Kind: EvCardProgress, Session: 2, Progress: 90},  // another session
+		{Kind: EvCardProgress, Session: 1, Progress: 300}, // nonsense
+	} {
+		e.At = at(s)
+		if _, acts := Step(s, e); len(acts) != 0 {
+			t.Errorf("%+v: got %v, want ignored", e, acts)
+		}
+	}
+	s, _ = Step(s, Event{Kind: EvCardRead, At: at(s), Session: 1})
+	if s.Phase != PhaseConsent {
+		t.Fatalf("got %v", s.Phase)
+	}
+	if _, acts := Step(s, Event{Kind: EvCardProgress, At: at(s), Session: 1, Progress: 99}); len(acts) != 0 {
+		t.Errorf("progress after the read redrew: %v", acts)
 	}
 }

@@ -26,12 +26,13 @@ const (
 	EvQueueStatus                        // the outbox has room (Full false) or not, Depth
 	EvSupervisorApprove                  // a supervisor approved an exception
 	EvUplink                             // uplink Online or not
+	EvCardProgress                       // ActReadCard of Session is Progress percent done
 	numEventKinds
 )
 
 var eventNames = [...]string{"tick", "officer-login", "officer-logout", "card-inserted",
 	"card-removed", "card-read", "confirm", "refuse", "cancel", "captured", "matched",
-	"record-queued", "queue-status", "supervisor-approve", "uplink"}
+	"record-queued", "queue-status", "supervisor-approve", "uplink", "card-progress"}
 
 func (k EventKind) String() string {
 	if k >= 0 && int(k) < len(eventNames) {
@@ -58,6 +59,8 @@ type Event struct {
 	Full    bool // EvQueueStatus
 	Depth   int  // EvQueueStatus
 	Online  bool // EvUplink
+	// Progress is the percent done of EvCardProgress.
+	Progress int
 }
 
 // ActionKind says what the executor must do.

@@ -99,6 +99,12 @@ func (m *machine) step() {
 
 	case PhaseReadingCard:
 		switch {
+		case e.Kind == EvCardProgress && m.current():
+			if e.Progress > m.s.Shown.Progress && e.Progress <= 100 {
+				sc := m.s.Shown
+				sc.Progress = e.Progress
+				m.show(sc) // the renderer sends only the bar
+			}
 		case e.Kind == EvCardRead && m.current():
 			if e.Code != "" {
 				m.fail(e.Code, false)

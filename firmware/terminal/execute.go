@@ -104,7 +104,19 @@ func (t *Terminal) execute(ctx context.Context, wg *sync.WaitGroup, p enroll.Pha
 
 func (t *Terminal) readCard(ctx context.Context, a enroll.Action) enroll.Event {
 	e := enroll.Event{Kind: enroll.EvCardRead}
-	card, err := t.dev.Reader.Read(ctx)
+	var card *smartcard.IDCard
+	var err error
+	if pr, ok := t.dev.Reader.(smartcard.ProgressReader); ok {
+		last := 0
+		card, err = pr.ReadProgress(ctx, func(p int) {
+			if p >= last+10 { // a redraw per tenth is plenty
+				last = p
+				t.tryPost(enroll.Event{Kind: enroll.EvCardProgress, Session: a.Session, Progress: p})
+			}
+		})
+	} else {
+		card, err = t.dev.Reader.Read(ctx)
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, smartcard.ErrCardRemoved), errors.Is(err, smartcard.ErrNoCard):

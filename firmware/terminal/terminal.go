@@ -148,6 +148,15 @@ func (t *Terminal) Post(e enroll.Event) {
 	}
 }
 
+// tryPost delivers e unless the loop is busy (progress reports, which the
+// next one supersedes).
+func (t *Terminal) tryPost(e enroll.Event) {
+	select {
+	case t.events <- e:
+	default:
+	}
+}
+
 // State returns a copy of the machine's state.
 func (t *Terminal) State() enroll.State {
 	t.mu.Lock()

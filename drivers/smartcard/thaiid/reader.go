@@ -77,10 +77,36 @@ func (r *Reader) WaitPresence(ctx context.Context, last bool) (bool, error) {
 // Read reads the card in the reader. A card pulled mid-read gives an error
 // wrapping smartcard.ErrCardRemoved and no card.
 func (r *Reader) Read(ctx context.Context) (*smartcard.IDCard, error) {
+	return r.ReadProgress(ctx, nil)
+}
+
+// ExpectedAPDUs is about how many command APDUs a full read takes (fields,
+// 20 photo chunks, laser code, reference): the scale of ReadProgress.
+const ExpectedAPDUs = 52
+
+// counting counts a session's APDUs for progress reports.
+type counting struct {
+	Session
+	n        int
+	progress func(percent int)
+}
+
+func (c *counting) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
+	c.n++
+	c.progress(min(99, c.n*100/ExpectedAPDUs))
+	return c.Session.Transmit(ctx, cmd)
+}
+
+// ReadProgress is Read, calling progress (when not nil) with the percent
+// done before each APDU. It implements smartcard.ProgressReader.
+func (r *Reader) ReadProgress(ctx context.Context, progress func(percent int)) (*smartcard.IDCard, error) {
 	start := time.Now()
 	s, err := r.src.Open(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("thaiid: open card: %w", err)
+	}
+	if progress != nil {
+		s = &counting{Session: s, progress: progress}
 	}
 	card, st, err := ReadCard(ctx, s, s.ATR())
 	// Clean up even when ctx is done: a session left open keeps the card
