@@ -214,7 +214,7 @@ const DefaultSimState = "state"
 
 // ApplyFlags applies the command line's state directory over the file's.
 // The sim board keeps its state in DefaultSimState unless told otherwise.
-func (c *Config) ApplyFlags(stateDir string, scripted bool) {
+func (c *Config) ApplyFlags(stateDir string) {
 	switch {
 	case stateDir != "":
 		c.StateDir = stateDir

@@ -36,11 +36,11 @@ func TestSimDefaults(t *testing.T) {
 	if c.Board != "sim" || !reflect.DeepEqual(c.Hardware, p) {
 		t.Errorf("got board %q hardware %+v, want the sim profile", c.Board, c.Hardware)
 	}
-	c.ApplyFlags("", false)
+	c.ApplyFlags("")
 	if c.StateDir != DefaultSimState {
 		t.Errorf("got state dir %q, want %q", c.StateDir, DefaultSimState)
 	}
-	c.ApplyFlags("/tmp/x", false)
+	c.ApplyFlags("/tmp/x")
 	if c.StateDir != "/tmp/x" {
 		t.Errorf("got state dir %q, want /tmp/x", c.StateDir)
 	}

@@ -31,7 +31,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "regtermd:", err)
 		os.Exit(2)
 	}
-	cfg.ApplyFlags(*state, *demo || *loop > 0)
+	cfg.ApplyFlags(*state)
 	logOut := io.Writer(os.Stderr)
 	if *live { // the screen is drawn on stdout: log only to the file
 		logOut = io.Discard
