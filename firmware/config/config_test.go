@@ -121,3 +121,18 @@ func write(t *testing.T, s string) string {
 	}
 	return p
 }
+
+// The README shows the documented defaults verbatim.
+func TestREADMEShowsDefaults(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("testdata/regterm.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), strings.TrimSpace(string(doc))) {
+		t.Error("README.md's configuration block differs from firmware/config/testdata/regterm.toml")
+	}
+}
