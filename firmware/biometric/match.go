@@ -1,6 +1,7 @@
 package biometric
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"sync"
@@ -81,6 +82,7 @@ func Prepare(t *Template) *Prepared {
 			a: float32(a), kind: m.Kind,
 		})
 	}
+	slices.SortStableFunc(p.min, func(a, b pmin) int { return cmp.Compare(a.a, b.a) })
 	pts := make([]pt, len(p.min))
 	for i, m := range p.min {
 		pts[i] = pt{m.x, m.y}
@@ -160,19 +162,25 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 	var top [maxRoots]int32
 	var topV [maxRoots]float32
 	nr := min(roots, maxRoots)
+	// minutiae are sorted by direction (Prepare): the candidates within
+	// the direction gate of a probe minutia are one circular run
+	gate := float32(dirGate)
 	for i := 0; i < np; i++ {
-		pa := p.min[i].a
 		row := lam[i*nc : (i+1)*nc]
+		clear(row)
 		if !p.cyl[i].ok {
-			clear(row)
 			continue
 		}
-		for j := range row {
-			row[j] = 0
-			if !c.cyl[j].ok {
-				continue
+		lo := wrap32(p.min[i].a - gate)
+		start, _ := slices.BinarySearchFunc(c.min, lo, func(m pmin, a float32) int { return cmp.Compare(m.a, a) })
+		for n, j := 0, start; n < nc; n, j = n+1, j+1 {
+			if j == nc {
+				j = 0
 			}
-			if d := math.Abs(float64(pa - c.min[j].a)); d > dirGate && d < 2*math.Pi-dirGate {
+			if adiff32(p.min[i].a, c.min[j].a) > gate {
+				break
+			}
+			if !c.cyl[j].ok {
 				continue
 			}
 			v := cylSim(&p.cyl[i], &c.cyl[j])
