@@ -82,7 +82,7 @@ func ExtractFeatures(img *image.Gray, dpi int) (*Features, error) {
 	if c := st.meanCoherence(); c < minMeanCoherence {
 		return nil, fmt.Errorf("biometric: extract: %w: no ridge flow (coherence %.2f)", ErrNoFinger, c)
 	}
-	n := normalize(st.gray, 7)
+	n := normalize(st.gray, normRadius)
 	estimatePeriod(n, st.f)
 	e, _ := enhance(n, st.f)
 	st.refine(e)

@@ -145,11 +145,19 @@ func estimateField(g *plane) *field {
 	return f
 }
 
+// Orientation smoothing: Gaussian σ in blocks, passes; normRadius is the
+// local normalisation window radius in pixels.
+var (
+	orientSigma  = 1.5
+	orientPasses = 2
+	normRadius   = 10
+)
+
 // smoothOrientation smooths the doubled-angle vectors with a Gaussian over
 // blocks, weighting foreground blocks, and stores unit vectors.
 func smoothOrientation(f *field, rc, rs []float64) {
 	const r = 2
-	const sigma = 1.5
+	sigma := orientSigma
 	var wk [2*r + 1]float64
 	for i := -r; i <= r; i++ {
 		wk[i+r] = math.Exp(-float64(i*i) / (2 * sigma * sigma))
@@ -170,7 +178,7 @@ func smoothOrientation(f *field, rc, rs []float64) {
 			ns[i] = rs[i] / m * wgt
 		}
 	}
-	for pass := 0; pass < 2; pass++ {
+	for pass := 0; pass < orientPasses; pass++ {
 		tc := make([]float64, len(rc))
 		ts := make([]float64, len(rs))
 		for by := 0; by < bh; by++ {
@@ -216,7 +224,7 @@ var minCoherence float32 = 0.15
 
 // contrastFrac is the fraction of the 95th-percentile block contrast a
 // foreground block needs.
-var contrastFrac = 0.3
+var contrastFrac = 0.35
 
 // segment marks the foreground blocks: enough gray-level contrast and
 // orientation coherence, cleaned up morphologically, holes filled and the
