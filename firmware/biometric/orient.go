@@ -150,7 +150,7 @@ func estimateField(g *plane) *field {
 var (
 	orientSigma  = 1.5
 	orientPasses = 2
-	normRadius   = 10
+	normRadius   = 8
 )
 
 // smoothOrientation smooths the doubled-angle vectors with a Gaussian over
