@@ -9,30 +9,27 @@ import "math"
 // calib maps raw scores (ascending) to -10·log10(FMR). It is the
 // empirical tail of the 11,520 cross-finger (impostor) comparisons of the
 // four FVC2002 "B" sets, measured by TestCalibrate (FPCALIB=1): the point
-// for S is the impostor score exceeded by a fraction 10^(-S/10) of them.
-// Above S = 30 (FMR 0.1%) the points rest on a handful of comparisons
-// (S = 40 is the highest of the 11,520), so they are coarse; beyond 40
-// the slope of the 30–40 stretch continues, which is conservative there
-// because the tail is heavier than log-linear. Rerun the calibration
-// whenever AlgorithmVersion changes.
+// for S ≤ 30 is the impostor score exceeded by a fraction 10^(-S/10) of
+// them. The point for S = 40 comes from a straight-line fit of S against
+// the raw score over the 12 highest impostor scores (FMR 8.7·10⁻⁵ to 10⁻³),
+// which the log-linear tail follows; beyond it the slope of the 30–40
+// stretch continues. Rerun the calibration whenever AlgorithmVersion
+// changes.
 var calib = [][2]float64{
 	{0, 0},
-	{1.1067, 2.5},
-	{1.5779, 5.0},
-	{2.0011, 7.5},
-	{2.3899, 10.0},
-	{2.7279, 12.5},
-	{3.0577, 15.0},
-	{3.4578, 17.5},
-	{3.7718, 20.0},
-	{4.1098, 22.5},
-	{4.4094, 25.0},
-	{4.9054, 27.5},
-	{5.0161, 30.0},
-	{6.0583, 32.5},
-	{6.4056, 35.0},
-	{6.6829, 37.5},
-	{7.1630, 40.0},
+	{1.1070, 2.5},
+	{1.5692, 5.0},
+	{1.9633, 7.5},
+	{2.3293, 10.0},
+	{2.6980, 12.5},
+	{3.0189, 15.0},
+	{3.3475, 17.5},
+	{3.6898, 20.0},
+	{4.0194, 22.5},
+	{4.5824, 25.0},
+	{4.8699, 27.5},
+	{5.6247, 30.0},
+	{8.1046, 40.0},
 }
 
 // calibrate maps a raw score to the calibrated scale; beyond the table
@@ -47,7 +44,7 @@ func calibrate(raw float64) float64 {
 			return a[1] + (raw-a[0])/(b[0]-a[0])*(b[1]-a[1])
 		}
 	}
-	a, b := calib[len(calib)-5], calib[len(calib)-1] // S 30 and 40
+	a, b := calib[len(calib)-2], calib[len(calib)-1] // S 30 and 40
 	return b[1] + (raw-b[0])/(b[0]-a[0])*(b[1]-a[1])
 }
 

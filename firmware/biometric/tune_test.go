@@ -200,7 +200,7 @@ func TestCalibrate(t *testing.T) {
 	sort.Sort(sort.Reverse(sort.Float64Slice(imp)))
 	n := float64(len(imp))
 	out := "var calib = [][2]float64{\n\t{0, 0},\n"
-	for s := 2.5; s <= 40; s += 2.5 {
+	for s := 2.5; s <= 30; s += 2.5 {
 		fmr := math.Pow(10, -s/10)
 		k := int(fmr*n+0.5) - 1
 		if k < 0 {
@@ -208,6 +208,19 @@ func TestCalibrate(t *testing.T) {
 		}
 		out += fmt.Sprintf("\t{%.4f, %.1f},\n", imp[k], s)
 	}
+	// S = 40 from a line fit of S against raw over the top 12
+	var mx, my float64
+	for k := 0; k < 12; k++ {
+		mx += imp[k] / 12
+		my += -10 * math.Log10(float64(k+1)/n) / 12
+	}
+	var sxy, sxx float64
+	for k := 0; k < 12; k++ {
+		sxy += (imp[k] - mx) * (-10*math.Log10(float64(k+1)/n) - my)
+		sxx += (imp[k] - mx) * (imp[k] - mx)
+	}
+	b := sxy / sxx
+	out += fmt.Sprintf("\t{%.4f, 40.0},\n", (40-(my-b*mx))/b)
 	t.Logf("%d impostor scores, top %.3f\n%s}", len(imp), imp[:12], out)
 	sort.Float64s(gen)
 	t.Logf("genuine raw p1 %.3f p5 %.3f p50 %.3f", gen[len(gen)/100], gen[len(gen)/20], gen[len(gen)/2])
