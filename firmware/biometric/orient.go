@@ -150,7 +150,7 @@ func estimateField(g *plane) *field {
 var (
 	orientSigma  = 1.5
 	orientPasses = 2
-	normRadius   = 8
+	normRadius   = 7
 )
 
 // smoothOrientation smooths the doubled-angle vectors with a Gaussian over
@@ -224,7 +224,7 @@ var minCoherence float32 = 0.15
 
 // contrastFrac is the fraction of the 95th-percentile block contrast a
 // foreground block needs.
-var contrastFrac = 0.35
+var contrastFrac = 0.3
 
 // segment marks the foreground blocks: enough gray-level contrast and
 // orientation coherence, cleaned up morphologically, holes filled and the
