@@ -183,21 +183,25 @@ func enhance(n *plane, f *field) (*plane, []bool) {
 	mask := make([]bool, w*h)
 	near := make([]bool, w*h)
 	obin := make([]uint8, w*h)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			i := y*w + x
-			mask[i] = f.fgAt(x, y)
-			bx, by := x/blockSize, y/blockSize
-			nr := false
-			for j := by - 1; j <= by+1 && !nr; j++ {
-				for k := bx - 1; k <= bx+1; k++ {
-					if k >= 0 && j >= 0 && k < f.bw && j < f.bh && f.fg[j*f.bw+k] {
-						nr = true
-						break
+	// a block is "near" when it or one of its 8 neighbours is foreground
+	nearB := make([]bool, f.bw*f.bh)
+	for by := 0; by < f.bh; by++ {
+		for bx := 0; bx < f.bw; bx++ {
+			for j := max(by-1, 0); j <= min(by+1, f.bh-1); j++ {
+				for k := max(bx-1, 0); k <= min(bx+1, f.bw-1); k++ {
+					if f.fg[j*f.bw+k] {
+						nearB[by*f.bw+bx] = true
 					}
 				}
 			}
-			near[i] = nr
+		}
+	}
+	for y := 0; y < h; y++ {
+		brow := (y / blockSize) * f.bw
+		for x := 0; x < w; x++ {
+			i := y*w + x
+			mask[i] = f.fg[brow+x/blockSize]
+			near[i] = nearB[brow+x/blockSize]
 		}
 	}
 	// the orientation field is smooth on the scale of blocks: interpolate

@@ -85,7 +85,6 @@ func ExtractFeatures(img *image.Gray, dpi int) (*Features, error) {
 	n := normalize(st.gray, normRadius)
 	estimatePeriod(n, st.f)
 	e, _ := enhance(n, st.f)
-	st.refine(e)
 	k := newSkel(e.w, e.h)
 	for y := 0; y < e.h; y++ {
 		for x := 0; x < e.w; x++ {
@@ -155,70 +154,9 @@ func analyse(img *image.Gray, dpi int) *analysis {
 	return a
 }
 
-// clarityMin is the fraction of the median ridge clarity below which a
-// block is dropped from the foreground.
-var clarityMin = 0.0
-
+// borderBlocks is how many blocks from the foreground border minutiae
+// must be: ridges end where the print does.
 var borderBlocks = 2
-
-// refine measures the ridge clarity of every block (the mean magnitude of
-// the oriented filter's response to the unit-variance input: high where
-// the block holds clean parallel ridges at the expected period, low on
-// noise, scars and smudges), drops unclear blocks from the foreground and
-// recomputes the border distances.
-func (a *analysis) refine(e *plane) {
-	f := a.f
-	nb := f.bw * f.bh
-	sum := make([]float32, nb)
-	cnt := make([]float32, nb)
-	for y := 0; y < e.h; y++ {
-		for x := 0; x < e.w; x++ {
-			b := (y/blockSize)*f.bw + x/blockSize
-			v := e.v[y*e.w+x]
-			if v < 0 {
-				v = -v
-			}
-			sum[b] += v
-			cnt[b]++
-		}
-	}
-	raw := make([]float32, nb)
-	var vals []float32
-	for b := 0; b < nb; b++ {
-		if f.fg[b] && cnt[b] > 0 {
-			raw[b] = sum[b] / cnt[b]
-			vals = append(vals, raw[b])
-		}
-	}
-	if len(vals) == 0 {
-		return
-	}
-	sort.Slice(vals, func(i, j int) bool { return vals[i] < vals[j] })
-	med := vals[len(vals)/2]
-	f.clarity = make([]float32, nb)
-	for by := 0; by < f.bh; by++ {
-		for bx := 0; bx < f.bw; bx++ {
-			var s, c float32
-			for j := by - 1; j <= by+1; j++ {
-				for i := bx - 1; i <= bx+1; i++ {
-					if i >= 0 && j >= 0 && i < f.bw && j < f.bh && f.fg[j*f.bw+i] {
-						s += raw[j*f.bw+i]
-						c++
-					}
-				}
-			}
-			if c > 0 {
-				f.clarity[by*f.bw+bx] = s / c / med
-			}
-		}
-	}
-	for b := 0; b < nb; b++ {
-		if f.fg[b] && float64(f.clarity[b]) < clarityMin {
-			f.fg[b] = false
-		}
-	}
-	a.bd = f.borderDistance()
-}
 
 // minMeanCoherence is the mean orientation coherence of the foreground
 // below which an image holds no ridges (white noise has about 0.1, a poor

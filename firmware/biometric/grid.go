@@ -81,30 +81,55 @@ func abs(v int) int {
 	return v
 }
 
-// boxBlur returns the mean over a (2r+1)² window, using an integral image.
+// boxBlur returns the mean over a (2r+1)² window clipped to the raster,
+// separably: sums along the rows, then along the columns of those sums.
 func boxBlur(p *plane, r int) *plane {
 	if r <= 0 {
 		return p
 	}
 	w, h := p.w, p.h
-	ii := make([]float64, (w+1)*(h+1))
+	rows := make([]float32, w*h)
+	pre := make([]float64, max(w, h)+1)
 	for y := 0; y < h; y++ {
-		var row float64
-		for x := 0; x < w; x++ {
-			row += float64(p.v[y*w+x])
-			ii[(y+1)*(w+1)+x+1] = ii[y*(w+1)+x+1] + row
+		row := p.v[y*w : (y+1)*w]
+		for x, v := range row {
+			pre[x+1] = pre[x] + float64(v)
+		}
+		out := rows[y*w : (y+1)*w]
+		for x := range out {
+			out[x] = float32(pre[min(w, x+r+1)] - pre[max(0, x-r)])
 		}
 	}
-	out := newPlane(w, h)
-	for y := 0; y < h; y++ {
-		y0, y1 := max(0, y-r), min(h, y+r+1)
-		for x := 0; x < w; x++ {
-			x0, x1 := max(0, x-r), min(w, x+r+1)
-			s := ii[y1*(w+1)+x1] - ii[y0*(w+1)+x1] - ii[y1*(w+1)+x0] + ii[y0*(w+1)+x0]
-			out.v[y*w+x] = float32(s / float64((x1-x0)*(y1-y0)))
+	// columns: a running sum over the window of rows, row by row
+	res := newPlane(w, h)
+	col := make([]float64, w)
+	inv := make([]float64, w) // 1 / window width at x
+	for x := range inv {
+		inv[x] = 1 / float64(min(w, x+r+1)-max(0, x-r))
+	}
+	for y := 0; y < min(r, h); y++ {
+		for x, v := range rows[y*w : (y+1)*w] {
+			col[x] += float64(v)
 		}
 	}
-	return out
+	for y := 0; y < h; y++ {
+		if a := y + r; a < h {
+			for x, v := range rows[a*w : (a+1)*w] {
+				col[x] += float64(v)
+			}
+		}
+		if d := y - r - 1; d >= 0 {
+			for x, v := range rows[d*w : (d+1)*w] {
+				col[x] -= float64(v)
+			}
+		}
+		iny := 1 / float64(min(h, y+r+1)-max(0, y-r))
+		out := res.v[y*w : (y+1)*w]
+		for x := range out {
+			out[x] = float32(col[x] * inv[x] * iny)
+		}
+	}
+	return res
 }
 
 // normalize returns ridges-positive, locally zero-mean unit-variance values

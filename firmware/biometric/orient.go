@@ -19,7 +19,6 @@ type field struct {
 	contrast   []float32 // gray-level standard deviation
 	fg         []bool    // foreground
 	period     []float32 // ridge period in pixels
-	clarity    []float32 // ridge clarity relative to the median, after enhancement
 }
 
 func (f *field) theta(bx, by int) float64 {

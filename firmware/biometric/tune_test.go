@@ -106,9 +106,6 @@ func TestTune(t *testing.T) {
 	if os.Getenv("FPTUNE") == "" {
 		t.Skip("FPTUNE=1 to run")
 	}
-	if v := os.Getenv("FPCLAR"); v != "" {
-		fmt.Sscan(v, &clarityMin)
-	}
 	if v := os.Getenv("FPORI"); v != "" {
 		fmt.Sscanf(v, "%g,%d,%d", &orientSigma, &orientPasses, &normRadius)
 	}
