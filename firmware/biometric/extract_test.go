@@ -194,6 +194,19 @@ func TestExtractFVC(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// the UART modules deliver 4-bit gray: the same impression
+			// quantised must still match
+			q4 := loadFVC(t, tc.set, "101_2.tif")
+			for i, v := range q4.Pix {
+				q4.Pix[i] = v >> 4 * 17
+			}
+			same4, err := Extract(q4, tc.dpi)
+			if err != nil {
+				t.Fatalf("4-bit: %v", err)
+			}
+			if s4, s8 := Match(tp, same4), Match(tp, same); s4 < s8/2 {
+				t.Errorf("4-bit impression scores %.1f, 8-bit %.1f", s4, s8)
+			}
 			g, i := Match(tp, same), Match(tp, other)
 			t.Logf("%d minutiae, quality %d, genuine %.1f, impostor %.1f", len(tp.Minutiae), tp.Quality, g, i)
 			if i >= ThresholdForFMR(1e-3) {
