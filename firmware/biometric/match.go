@@ -69,6 +69,10 @@ func Prepare(t *Template) *Prepared {
 	}
 	ms := t.Minutiae
 	if len(ms) > maxMinutiae {
+		// keep the best: the cost of a comparison grows with the square
+		// of the count
+		ms = slices.Clone(ms)
+		slices.SortStableFunc(ms, func(a, b Minutia) int { return cmp.Compare(b.Quality, a.Quality) })
 		ms = ms[:maxMinutiae]
 	}
 	p.min = make([]pmin, 0, len(ms))

@@ -109,6 +109,9 @@ func TestTune(t *testing.T) {
 	if v := os.Getenv("FPORI"); v != "" {
 		fmt.Sscanf(v, "%g,%d,%d", &orientSigma, &orientPasses, &normRadius)
 	}
+	if v := os.Getenv("FPMAXM"); v != "" {
+		fmt.Sscan(v, &maxMinutiae)
+	}
 	if v := os.Getenv("FPFILT"); v != "" {
 		fmt.Sscanf(v, "%d,%d,%d,%g,%g", &filtFragment, &filtSpur, &filtBridge, &filtGap, &filtCluster)
 	}
