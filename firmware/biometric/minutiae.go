@@ -28,8 +28,7 @@ func (t *tracer) trace(start, first, self, maxLen int) (last, steps, hit int) {
 	k := t.k
 	t.cur++
 	t.stamp[start] = t.cur
-	prev, cur := start, first
-	_ = prev
+	cur := first
 	for steps = 1; ; steps++ {
 		t.stamp[cur] = t.cur
 		if m := t.mid[cur]; m != 0 && int(m-1) != self {
@@ -65,7 +64,7 @@ func (t *tracer) trace(start, first, self, maxLen int) (last, steps, hit int) {
 				t.stamp[q] = t.cur
 			}
 		}
-		prev, cur = cur, next
+		cur = next
 	}
 }
 
