@@ -2,6 +2,7 @@ package biometric
 
 import (
 	"fmt"
+	"github.com/regterm/regterm/internal/testpeer"
 	"image"
 	"math"
 	"os"
@@ -127,7 +128,7 @@ func TestTune(t *testing.T) {
 	if v := os.Getenv("FPBORDER"); v != "" {
 		fmt.Sscan(v, &borderBlocks)
 	}
-	root := "/work/shared/data/fingerprints"
+	root := testpeer.Data(t, "fingerprints")
 	var sets []*tuneSet
 	for _, db := range []string{"fvc2002_db1_b", "fvc2002_db2_b", "fvc2002_db3_b", "fvc2002_db4_b"} {
 		dpi := 500
@@ -186,7 +187,7 @@ func TestCalibrate(t *testing.T) {
 	if os.Getenv("FPCALIB") == "" {
 		t.Skip("FPCALIB=1 to run")
 	}
-	root := "/work/shared/data/fingerprints"
+	root := testpeer.Data(t, "fingerprints")
 	var imp, gen []float64
 	for _, db := range []string{"fvc2002_db1_b", "fvc2002_db2_b", "fvc2002_db3_b", "fvc2002_db4_b"} {
 		dpi := 500
