@@ -218,7 +218,9 @@ func QualityDPI(img *image.Gray, dpi int) uint8 {
 		return 0
 	}
 	b := img.Bounds()
-	if b.Dx() < 16 || b.Dy() < 16 || b.Dx() > 4*maxSide || b.Dy() > 4*maxSide {
+	s := float64(internalDPI) / float64(dpi)
+	if float64(b.Dx())*s < 16 || float64(b.Dy())*s < 16 || float64(b.Dx())*s > maxSide || float64(b.Dy())*s > maxSide ||
+		len(img.Pix) < (b.Dy()-1)*img.Stride+b.Dx() {
 		return 0
 	}
 	return analyse(img, dpi).quality(-1)

@@ -148,8 +148,19 @@ func TestQuality(t *testing.T) {
 	if !(qg > qp && qp >= qb) || qg < 50 || qb > 10 {
 		t.Errorf("quality good %d, noisy %d, blank %d: want good ≥ 50 > noisy ≥ blank ≤ 10", qg, qp, qb)
 	}
-	if q := QualityDPI(nil, 500); q != 0 {
-		t.Errorf("QualityDPI(nil) = %d, want 0", q)
+	for _, tc := range []struct {
+		name string
+		img  *image.Gray
+		dpi  int
+	}{
+		{"nil", nil, 500},
+		{"huge", &image.Gray{Rect: image.Rect(0, 0, 5000, 10), Stride: 5000}, 500},
+		{"short buffer", &image.Gray{Pix: make([]uint8, 10), Rect: image.Rect(0, 0, 100, 100), Stride: 100}, 500},
+		{"bad dpi", good, 10},
+	} {
+		if q := QualityDPI(tc.img, tc.dpi); q != 0 {
+			t.Errorf("QualityDPI(%s) = %d, want 0", tc.name, q)
+		}
 	}
 }
 
