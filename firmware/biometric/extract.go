@@ -72,7 +72,7 @@ func ExtractFeatures(img *image.Gray, dpi int) (*Features, error) {
 		float64(b.Dx())*s > maxSide || float64(b.Dy())*s > maxSide {
 		return nil, fmt.Errorf("biometric: extract: %w: %dx%d pixels", ErrImage, b.Dx(), b.Dy())
 	}
-	if len(img.Pix) < (b.Dy()-1)*img.Stride+b.Dx() {
+	if img.Stride < b.Dx() || len(img.Pix) < (b.Dy()-1)*img.Stride+b.Dx() {
 		return nil, fmt.Errorf("biometric: extract: %w: short pixel buffer", ErrImage)
 	}
 	st := analyse(img, dpi)
@@ -220,7 +220,7 @@ func QualityDPI(img *image.Gray, dpi int) uint8 {
 	b := img.Bounds()
 	s := float64(internalDPI) / float64(dpi)
 	if float64(b.Dx())*s < 16 || float64(b.Dy())*s < 16 || float64(b.Dx())*s > maxSide || float64(b.Dy())*s > maxSide ||
-		len(img.Pix) < (b.Dy()-1)*img.Stride+b.Dx() {
+		img.Stride < b.Dx() || len(img.Pix) < (b.Dy()-1)*img.Stride+b.Dx() {
 		return 0
 	}
 	return analyse(img, dpi).quality(-1)
