@@ -1,9 +1,11 @@
 package terminal
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
+	"slices"
 	"sync"
 
 	"github.com/regterm/regterm/drivers/fingerprint"
@@ -39,17 +41,6 @@ func (s *session) wipe() {
 	s.quality, s.score = 0, 0
 }
 
-func (t *Terminal) sess(id uint64) *session {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	s := t.sessions[id]
-	if s == nil {
-		s = &session{}
-		t.sessions[id] = s
-	}
-	return s
-}
-
 func (t *Terminal) wipeAll() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -74,6 +65,11 @@ func (t *Terminal) execute(ctx context.Context, wg *sync.WaitGroup, p enroll.Pha
 		}
 		t.mu.Unlock()
 		return
+	}
+	if a.Kind == enroll.ActReadCard { // a session begins with its card read
+		t.mu.Lock()
+		t.sessions[a.Session] = &session{}
+		t.mu.Unlock()
 	}
 	wg.Add(1)
 	go func() {
@@ -136,7 +132,14 @@ func (t *Terminal) readCard(ctx context.Context, a enroll.Action) enroll.Event {
 		wipeCard(card)
 		return e
 	}
-	t.sess(a.Session).card = card
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.sessions[a.Session]
+	if s == nil { // the session ended while the card was read
+		wipeCard(card)
+		return e
+	}
+	s.card = card
 	return e
 }
 
@@ -170,9 +173,11 @@ func (t *Terminal) capture(ctx context.Context, a enroll.Action) enroll.Event {
 		e.Quality = 0 // no usable minutiae: ask again
 		return e
 	}
-	s := t.sess(a.Session)
 	t.mu.Lock()
-	if s.best == nil || q > s.quality {
+	s := t.sessions[a.Session]
+	if s == nil { // ended meanwhile
+		tpl.Wipe()
+	} else if s.best == nil || q > s.quality {
 		if s.best != nil {
 			s.best.Wipe()
 		}
@@ -194,14 +199,26 @@ func (t *Terminal) dpi() int {
 
 func (t *Terminal) match(ctx context.Context, a enroll.Action) enroll.Event {
 	e := enroll.Event{Kind: enroll.EvMatched}
-	s := t.sess(a.Session)
+	// Work on copies: the loop may wipe the session meanwhile.
 	t.mu.Lock()
-	card, probe := s.card, s.best
+	s := t.sessions[a.Session]
+	var card *smartcard.IDCard
+	var probe *biometric.Template
+	if s != nil && s.card != nil && s.best != nil {
+		c := *s.card
+		c.Photo, c.Reference = nil, bytes.Clone(s.card.Reference)
+		card = &c
+		p := *s.best
+		p.Minutiae = slices.Clone(s.best.Minutiae)
+		probe = &p
+	}
 	t.mu.Unlock()
-	if card == nil || probe == nil {
+	if card == nil {
 		e.Code = enroll.CodeCaptureFailed
 		return e
 	}
+	defer wipeCard(card)
+	defer probe.Wipe()
 	ref, err := t.o.References.Reference(ctx, card.CitizenID, card)
 	if err != nil {
 		t.log.Warn("no trusted reference", "session", a.Session, "untrusted", errors.Is(err, reference.ErrUntrusted), "err", err)
@@ -211,7 +228,7 @@ func (t *Terminal) match(ctx context.Context, a enroll.Action) enroll.Event {
 	defer ref.Wipe()
 	score := biometric.Match(probe, ref.Template)
 	t.mu.Lock()
-	s.score = score
+	s.score = score // s stays valid memory; a wiped session just loses it
 	t.mu.Unlock()
 	e.Matched = score >= t.o.Threshold
 	t.log.Info("matched", "session", a.Session, "score", score, "threshold", t.o.Threshold, "match", e.Matched, "reference_from", ref.From)
@@ -225,15 +242,24 @@ func (t *Terminal) match(ctx context.Context, a enroll.Action) enroll.Event {
 
 func (t *Terminal) signAndQueue(ctx context.Context, a enroll.Action) enroll.Event {
 	e := enroll.Event{Kind: enroll.EvRecordQueued}
-	s := t.sess(a.Session)
 	st := t.State()
+	var c smartcard.IDCard // the fields the record needs, copied
 	t.mu.Lock()
-	card, quality, score := s.card, s.quality, s.score
+	s := t.sessions[a.Session]
+	ok := s != nil && s.card != nil
+	var quality int
+	var score float64
+	if ok {
+		c = smartcard.IDCard{CitizenID: s.card.CitizenID, PhotoNumber: s.card.PhotoNumber,
+			LaserCode: s.card.LaserCode, RawHash: s.card.RawHash}
+		quality, score = s.quality, s.score
+	}
 	t.mu.Unlock()
-	if card == nil {
+	if !ok {
 		e.Code = enroll.CodeQueue
 		return e
 	}
+	card := &c
 	now, src := t.o.Clock.Now()
 	expires := now.Add(t.o.QRTTL)
 	sid := make([]byte, 16)
