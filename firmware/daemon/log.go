@@ -10,10 +10,13 @@ import (
 	"github.com/regterm/regterm/firmware/config"
 )
 
-// Logger returns the daemon's logger: to w in the configured format, and to
-// the configured file (relative to the state directory) as well. The close
-// function closes the file.
-func Logger(c *config.Config, w io.Writer) (*slog.Logger, func() error, error) {
+// Logger returns the daemon's logger: to w (unless fileOnly) in the
+// configured format, and to the configured file (relative to the state
+// directory) as well. The close function closes the file.
+func Logger(c *config.Config, w io.Writer, fileOnly bool) (*slog.Logger, func() error, error) {
+	if fileOnly {
+		w = io.Discard
+	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.Log.Level)); err != nil {
 		return nil, nil, fmt.Errorf("daemon: log.level: %w", err)

@@ -7,7 +7,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -32,11 +31,7 @@ func main() {
 		os.Exit(2)
 	}
 	cfg.ApplyFlags(*state)
-	logOut := io.Writer(os.Stderr)
-	if *live { // the screen is drawn on stdout: log only to the file
-		logOut = io.Discard
-	}
-	log, closeLog, err := daemon.Logger(cfg, logOut)
+	log, closeLog, err := daemon.Logger(cfg, os.Stderr, *live) // --live draws on stdout: log to the file only
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "regtermd:", err)
 		os.Exit(2)
@@ -44,7 +39,7 @@ func main() {
 	defer closeLog()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	n := *loop
+	n := max(*loop, 0)
 	if *demo && n == 0 {
 		n = 1
 	}
