@@ -28,10 +28,7 @@ type session struct {
 
 func (s *session) wipe() {
 	if s.card != nil {
-		clear(s.card.Photo)
-		clear(s.card.Reference)
-		clear(s.card.RawHash[:])
-		*s.card = smartcard.IDCard{}
+		wipeCard(s.card)
 		s.card = nil
 	}
 	if s.best != nil {
@@ -52,10 +49,10 @@ func (t *Terminal) wipeAll() {
 
 // execute runs a. Drawing and wiping happen in the loop; device work runs
 // in a goroutine bounded by the action's deadline and reports an event.
-func (t *Terminal) execute(ctx context.Context, wg *sync.WaitGroup, p enroll.Phase, a enroll.Action) {
+func (t *Terminal) execute(ctx context.Context, wg *sync.WaitGroup, a enroll.Action) {
 	switch a.Kind {
 	case enroll.ActShow:
-		t.show(p, a.Screen)
+		t.show(a.Screen)
 		return
 	case enroll.ActWipe:
 		t.mu.Lock()
@@ -143,6 +140,7 @@ func (t *Terminal) readCard(ctx context.Context, a enroll.Action) enroll.Event {
 	return e
 }
 
+// wipeCard overwrites the card's byte fields in place and zeroes the rest.
 func wipeCard(c *smartcard.IDCard) {
 	clear(c.Photo)
 	clear(c.Reference)

@@ -40,8 +40,8 @@ func TestLateCardReadIsWiped(t *testing.T) {
 		events: make(chan enroll.Event, 8), sessions: map[uint64]*session{}}
 	var wg sync.WaitGroup
 	ctx := context.Background()
-	term.execute(ctx, &wg, enroll.PhaseReadingCard, enroll.Action{Kind: enroll.ActReadCard, Session: 1, Deadline: time.Now().Add(time.Minute)})
-	term.execute(ctx, &wg, enroll.PhaseError, enroll.Action{Kind: enroll.ActWipe, Session: 1})
+	term.execute(ctx, &wg, enroll.Action{Kind: enroll.ActReadCard, Session: 1, Deadline: time.Now().Add(time.Minute)})
+	term.execute(ctx, &wg, enroll.Action{Kind: enroll.ActWipe, Session: 1})
 	close(r.release)
 	wg.Wait()
 	if len(term.sessions) != 0 {

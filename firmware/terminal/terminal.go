@@ -181,7 +181,7 @@ func (t *Terminal) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); f(ctx) }()
 	}
-	t.show(t.state.Phase, enroll.Screen{ID: enroll.ScreenLogin})
+	t.show(enroll.Screen{ID: enroll.ScreenLogin})
 	for {
 		select {
 		case <-ctx.Done():
@@ -221,7 +221,7 @@ func (t *Terminal) handle(ctx context.Context, wg *sync.WaitGroup, e enroll.Even
 			"event", e.Kind.String(), "session", next.Session.ID, "code", next.Code)
 	}
 	for _, a := range acts {
-		t.execute(ctx, wg, next.Phase, a)
+		t.execute(ctx, wg, a)
 	}
 }
 
@@ -243,7 +243,7 @@ func (t *Terminal) WaitScreen(ctx context.Context, names ...string) (enroll.Scre
 	}
 }
 
-func (t *Terminal) show(p enroll.Phase, s enroll.Screen) {
+func (t *Terminal) show(s enroll.Screen) {
 	s.DevKey = t.devKey()
 	if err := t.o.Screen.Show(s); err != nil {
 		t.log.Error("display", "screen", s.ID.String(), "err", err)
