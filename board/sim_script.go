@@ -46,39 +46,31 @@ func (s *Sim) Enroll(ctx context.Context, t Terminal, n int) (int, error) {
 	if err := step("officer login", "ready"); err != nil {
 		return 0, err
 	}
+	press := func(ctx context.Context) error { return s.Press(ctx, input.Confirm) }
+	steps := []struct {
+		do   func(context.Context) error
+		what string
+		want string
+	}{
+		{func(ctx context.Context) error { return s.InsertCard(ctx, s.World.Citizen) }, "card read", "consent"},
+		{press, "consent", "place-finger"},
+		{func(ctx context.Context) error { return s.PlaceFinger(ctx, s.World.Finger) }, "capture and match", "qr"},
+		{func(ctx context.Context) error {
+			if err := s.LiftFinger(ctx); err != nil {
+				return err
+			}
+			return press(ctx) // the officer saw the app scan the QR
+		}, "QR scanned", "done"},
+		{s.RemoveCard, "card removed", "ready"},
+	}
 	for i := 0; i < n; i++ {
-		if err := s.InsertCard(ctx, s.World.Citizen); err != nil {
-			return i, err
-		}
-		if err := step("card read", "consent"); err != nil {
-			return i, err
-		}
-		if err := s.Press(ctx, input.Confirm); err != nil {
-			return i, err
-		}
-		if err := step("consent", "place-finger"); err != nil {
-			return i, err
-		}
-		if err := s.PlaceFinger(ctx, s.World.Finger); err != nil {
-			return i, err
-		}
-		if err := step("capture and match", "qr"); err != nil {
-			return i, err
-		}
-		if err := s.LiftFinger(ctx); err != nil {
-			return i, err
-		}
-		if err := s.Press(ctx, input.Confirm); err != nil {
-			return i, err
-		}
-		if err := step("QR scanned", "done"); err != nil {
-			return i, err
-		}
-		if err := s.RemoveCard(ctx); err != nil {
-			return i, err
-		}
-		if err := step("card removed", "ready"); err != nil {
-			return i, err
+		for _, st := range steps {
+			if err := st.do(ctx); err != nil {
+				return i, fmt.Errorf("%w: %s: %v", ErrScript, st.what, err)
+			}
+			if err := step(st.what, st.want); err != nil {
+				return i, err
+			}
 		}
 	}
 	return n, nil
