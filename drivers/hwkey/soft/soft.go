@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"sync"
 
+	"filippo.io/bigmod"
+
 	"github.com/regterm/regterm/drivers/hwkey"
 )
 
@@ -52,6 +54,8 @@ type Key struct {
 
 	mu     sync.Mutex
 	k      *ecdsa.PrivateKey
+	d      *bigmod.Nat  // the private scalar, for presignatures
+	pre    chan *presig // ready presignatures (presign.go)
 	closed bool
 }
 
@@ -110,7 +114,11 @@ func newKey(path string, k *ecdsa.PrivateKey) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Key{path: path, pub: &k.PublicKey, id: id, k: k}, nil
+	d, err := scalar(k)
+	if err != nil {
+		return nil, err
+	}
+	return &Key{path: path, pub: &k.PublicKey, id: id, k: k, d: d, pre: make(chan *presig, presigPool)}, nil
 }
 
 // Parse decodes the first private key PEM block of b: PKCS#8 or SEC1.
@@ -182,6 +190,9 @@ func writeKey(path string, k *ecdsa.PrivateKey) error {
 func (k *Key) Public() crypto.PublicKey { return k.pub }
 
 // Sign signs a SHA-256 digest and returns an ASN.1 DER ECDSA signature.
+// With r nil or crypto/rand.Reader it uses a presignature computed in the
+// background from crypto/rand (presign.go); any other r is passed to
+// ecdsa.SignASN1.
 func (k *Key) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	if len(digest) != sha256.Size || (opts != nil && opts.HashFunc() != crypto.SHA256) {
 		return nil, ErrDigest
@@ -191,10 +202,28 @@ func (k *Key) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, 
 	if k.closed {
 		return nil, ErrClosed
 	}
-	if r == nil {
-		r = rand.Reader
+	if r != nil && r != rand.Reader {
+		return ecdsa.SignASN1(r, k.k, digest)
 	}
-	return ecdsa.SignASN1(r, k.k, digest)
+	for {
+		p, err := k.presign()
+		if err != nil {
+			return nil, err
+		}
+		k.refill()
+		sig, err := p.finish(digest)
+		p.wipe()
+		if errors.Is(err, errZero) {
+			continue
+		}
+		return sig, err
+	}
+}
+
+func (k *Key) isClosed() bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.closed
 }
 
 // KeyID is SHA-256 of the public key's SubjectPublicKeyInfo.
@@ -234,6 +263,7 @@ func (k *Key) Close() error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.closed = true
-	k.k = nil
+	k.k, k.d = nil, nil // refills in flight hold their own copy and drain after
+	k.drain()
 	return nil
 }
