@@ -80,6 +80,7 @@ type Dev struct {
 	revision [4]byte
 	serial   [9]byte
 	slot     SlotInfo
+	chipMode byte // configuration byte 19: the clock divider sets the ECC commands' times
 	pub      *ecdsa.PublicKey
 	id       [32]byte
 	halted   bool
@@ -134,6 +135,7 @@ func New(ctx context.Context, bus i2c.Bus, opts *Opts) (*Dev, error) {
 		if err != nil {
 			return err
 		}
+		d.chipMode = cfg[ChipModeOffset]
 		si, err := ParseSlot(cfg, o.Slot)
 		if err != nil {
 			return err
@@ -417,6 +419,7 @@ func (d *Dev) cmd(ctx context.Context, op, p1 byte, p2 uint16, data []byte, n in
 	if !ok {
 		budget = 200 * time.Millisecond
 	}
+	budget = max(budget, ExecTimeAt(op, d.chipMode))
 	want := 3 + max(n, 1)
 	buf := make([]byte, want)
 	var waited time.Duration

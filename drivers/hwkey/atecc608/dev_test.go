@@ -337,3 +337,51 @@ func TestModelWatchdogSleeps(t *testing.T) {
 		t.Error("woke from a 20 µs pulse at 400 kHz")
 	}
 }
+
+// TestClockDivider: a chip configured for a low-power clock divider is busy
+// longer in Sign; the driver reads ChipMode and polls within that budget
+// (M2: 665 ms, which the M0 budget of 115 ms would time out).
+func TestClockDivider(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		mode byte
+		want time.Duration
+	}{
+		{"M0", atecc608.ClockDivM0, 115 * time.Millisecond},
+		{"M1", atecc608.ClockDivM1 | 0x04, 220 * time.Millisecond}, // long watchdog bit set too
+		{"M2", atecc608.ClockDivM2, 665 * time.Millisecond},
+		{"unknown", 0xF0, 665 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := atecc608.ExecTimeAt(atecc608.OpSign, tc.mode); got != tc.want {
+				t.Fatalf("ExecTimeAt(Sign, %#x): got %v, want %v", tc.mode, got, tc.want)
+			}
+			if got, want := atecc608.ExecTimeAt(atecc608.OpNonce, tc.mode), atecc608.ExecTime[atecc608.OpNonce]; got != want {
+				t.Errorf("ExecTimeAt(Nonce, %#x): got %v, want %v", tc.mode, got, want)
+			}
+			clk := atecc608test.NewClock()
+			chip := atecc608test.New(clk)
+			chip.Config[atecc608.ChipModeOffset] = tc.mode
+			bus := &stuck{Chip: chip, after: 1 << 30}
+			d, err := atecc608.New(context.Background(), bus, opts(clk))
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := clk.Now()
+			sign(t, d, tc.name)
+			if el := clk.Now().Sub(before); el < tc.want/2 {
+				t.Errorf("Sign took %v of chip time, want at least %v (the model's busy time)", el, tc.want/2)
+			}
+			// never ready: each of the 4 attempts gives up after this
+			// divider's Sign budget, polled at 1 ms
+			bus.after, bus.cmds, bus.naks = 0, 0, 0
+			dg := sha256.Sum256(nil)
+			if _, err := d.Sign(nil, dg[:], crypto.SHA256); !errors.Is(err, atecc608.ErrTimeout) {
+				t.Fatalf("got %v, want ErrTimeout", err)
+			}
+			if want := 4 * int(tc.want/time.Millisecond); bus.naks != want {
+				t.Errorf("polls: got %d, want %d", bus.naks, want)
+			}
+		})
+	}
+}

@@ -28,9 +28,10 @@ const (
 // 0x11, CRC.
 var WakeToken = []byte{0x04, 0x11, 0x33, 0x43}
 
-// ExecTime is the maximum execution time of each command (ATECC608A
-// datasheet, table "Command Execution Times", clock divider 0): the budget
-// the driver polls within.
+// ExecTime is the maximum execution time of each command at the default
+// clock divider M0 (ATECC608A datasheet, table "Command Execution Times";
+// the same values as CryptoAuthLib's device_execution_time_608_m0): the
+// budget the driver polls within.
 var ExecTime = map[byte]time.Duration{
 	OpRead:   5 * time.Millisecond,
 	OpNonce:  20 * time.Millisecond,
@@ -38,6 +39,39 @@ var ExecTime = map[byte]time.Duration{
 	OpInfo:   5 * time.Millisecond,
 	OpGenKey: 115 * time.Millisecond,
 	OpSign:   115 * time.Millisecond,
+}
+
+// ChipMode clock dividers (configuration byte 19, bits 7..3; the low
+// power modes slow the ECC commands down).
+const (
+	ChipModeOffset      = 19
+	ClockDivMask   byte = 0xF8
+	ClockDivM0     byte = 0x00
+	ClockDivM1     byte = 0x28
+	ClockDivM2     byte = 0x68
+)
+
+// slower holds the ECC commands' maximum times at the clock dividers M1
+// and M2; the other commands take the M0 time at every divider.
+var slower = map[byte]map[byte]time.Duration{
+	ClockDivM1: {OpGenKey: 215 * time.Millisecond, OpSign: 220 * time.Millisecond},
+	ClockDivM2: {OpGenKey: 653 * time.Millisecond, OpSign: 665 * time.Millisecond},
+}
+
+// ExecTimeAt is the maximum execution time of op for the ChipMode byte
+// chipMode (an unknown divider gets the slowest, M2, budget).
+func ExecTimeAt(op, chipMode byte) time.Duration {
+	div := chipMode & ClockDivMask
+	if div != ClockDivM0 {
+		t, ok := slower[div]
+		if !ok {
+			t = slower[ClockDivM2]
+		}
+		if d, ok := t[op]; ok {
+			return d
+		}
+	}
+	return ExecTime[op]
 }
 
 // CRC16 is the chip's CRC-16 over b: polynomial 0x8005, initial 0, each

@@ -197,12 +197,13 @@ func (c *Chip) write(w []byte, now time.Time) error {
 	op, p1, p2, data := pkt[1], pkt[2], uint16(pkt[3])|uint16(pkt[4])<<8, pkt[5:len(pkt)-2]
 	c.Ops[op]++
 	// A command that would run past the watchdog answers 0xEE at once.
-	if now.Add(atecc608.ExecTime[op]).After(c.wakeAt.Add(Watchdog)) {
+	exec := atecc608.ExecTimeAt(op, c.Config[atecc608.ChipModeOffset])
+	if now.Add(exec).After(c.wakeAt.Add(Watchdog)) {
 		c.respond(status(atecc608.StatusWatchdog))
 		return nil
 	}
 	// Execution: the chip is busy (NAKs) for a typical half of the maximum.
-	c.busyTill = now.Add(atecc608.ExecTime[op] / 2)
+	c.busyTill = now.Add(exec / 2)
 	c.respond(c.exec(op, p1, p2, data))
 	return nil
 }
