@@ -19,7 +19,8 @@ import (
 
 // Matcher parameters (pixels at 500 dpi, radians).
 var (
-	roots               = 4  // alignments tried per comparison
+	roots               = 8  // alignments tried per comparison
+	refineRoots         = 4  // of them, refined and scored
 	directDist  float32 = 20 // pairing distance under the root's alignment
 	pairDist    float32 = 14 // pairing distance under the refitted alignment
 	pairAngle   float32 = 0.5
@@ -47,7 +48,9 @@ type pmin struct {
 type Prepared struct {
 	min  []pmin
 	cyl  []cylinder
-	hull []pt // convex hull of the minutiae (grown by hullMargin), counter-clockwise
+	hull []pt   // convex hull of the minutiae (grown by hullMargin), counter-clockwise
+	area *area  // the hull as a raster
+	flow *pflow // nil when the template has none
 
 	gridOnce  sync.Once
 	gx, gy    float32 // grid origin
@@ -92,7 +95,9 @@ func Prepare(t *Template) *Prepared {
 		pts[i] = pt{m.x, m.y}
 	}
 	p.hull = convexHull(pts)
+	p.area = rasterHull(p.hull)
 	p.buildCylinders()
+	p.flow = preparePflow(t.Flow, s)
 	return p
 }
 
@@ -102,7 +107,14 @@ func (p *Prepared) Len() int { return len(p.min) }
 // Size is the memory held by p in bytes (the probe grid, built on first
 // use as a probe, excluded).
 func (p *Prepared) Size() int {
-	return 160 + len(p.min)*16 + len(p.cyl)*cylinderSize + len(p.hull)*8
+	n := 160 + len(p.min)*16 + len(p.cyl)*cylinderSize + len(p.hull)*8
+	if p.area != nil {
+		n += 32 + 8*len(p.area.bits)
+	}
+	if p.flow != nil {
+		n += 48 + len(p.flow.dir)
+	}
+	return n
 }
 
 // buildGrid buckets the minutiae into gridCell squares for pairing.
@@ -207,34 +219,85 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 		s.cm = make([]int16, nc)
 	}
 	pm, cm := s.pm[:np], s.cm[:nc]
-	best, bestRoot := 0.0, -1
+	// every root is aligned and paired; the alignments with the most
+	// pairs are refined and scored
+	var cand [maxRoots]int
+	var candM [maxRoots]int
+	nCand := 0
 	// roots already paired by an earlier alignment give the same one again
 	var seen [maxRoots][]int16
+	if len(s.seen) < nr*np {
+		s.seen = make([]int16, nr*np)
+	}
 	for r := 0; r < nr && topV[r] > 0; r++ {
 		root := int(top[r])
 		rp, rc := root/nc, root%nc
 		dup := false
-		for k := 0; k < r && !dup; k++ {
-			dup = seen[k] != nil && seen[k][rp] == int16(rc)
+		for k := 0; k < nCand && !dup; k++ {
+			dup = seen[k][rp] == int16(rc)
 		}
 		if dup {
 			continue
 		}
-		if v := p.direct(c, rp, rc, pm, cm, s, false); v > best {
-			best, bestRoot = v, root
+		m := p.rootPairs(c, rp, rc, pm, cm, s)
+		if m < 3 {
+			continue
 		}
-		if len(s.seen) < (r+1)*np {
-			s.seen = append(s.seen, make([]int16, (r+1)*np-len(s.seen))...)
-		}
-		seen[r] = s.seen[r*np : (r+1)*np]
-		copy(seen[r], pm)
+		seen[nCand] = s.seen[nCand*np : (nCand+1)*np]
+		copy(seen[nCand], pm)
+		cand[nCand], candM[nCand] = nCand, m
+		nCand++
 	}
-	if bestRoot >= 0 && localPairs {
+	// the refineRoots alignments with most pairs, best first
+	for a := 1; a < nCand; a++ {
+		for b := a; b > 0 && candM[b] > candM[b-1]; b-- {
+			candM[b], candM[b-1] = candM[b-1], candM[b]
+			cand[b], cand[b-1] = cand[b-1], cand[b]
+		}
+	}
+	restore := func(k int) {
+		copy(pm, seen[k])
+		for j := range cm {
+			cm[j] = -1
+		}
+		for i, j := range pm {
+			if j >= 0 {
+				cm[j] = int16(i)
+			}
+		}
+	}
+	best, bestK := 0.0, -1
+	var bestR rigid
+	for q := 0; q < min(nCand, refineRoots); q++ {
+		restore(cand[q])
+		if v, r := p.refine(c, pm, cm, s, false); v > 0 {
+			if v = p.fused(c, v, r, best); v > best {
+				best, bestK, bestR = v, cand[q], r
+			}
+		}
+	}
+	bestRoot := bestK
+	if bestK >= 0 && localPairs {
 		// the best alignment again, with the distortion-tolerant pairing
-		best = max(best, p.direct(c, bestRoot/nc, bestRoot%nc, pm, cm, s, true))
+		restore(bestK)
+		if v, r := p.refine(c, pm, cm, s, true); v > 0 {
+			if v = p.fused(c, v, r, best); v > best {
+				best, bestR = v, r
+			}
+		}
+	}
+	if partsHook != nil {
+		var fa float64
+		var fn, fnear int
+		if bestRoot >= 0 {
+			fa, fn, fnear = p.flowAgreement(c, bestR)
+		}
+		partsHook([6]float64{best, 0, fa, float64(fn), float64(fnear), 0})
 	}
 	return best
 }
+
+var partsHook func(v [6]float64)
 
 // Match returns the calibrated similarity of templates a and b (see
 // ThresholdForFMR): 0 for no similarity, higher is more similar. For

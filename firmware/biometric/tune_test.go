@@ -128,6 +128,7 @@ func TestTune(t *testing.T) {
 	if v := os.Getenv("FPBORDER"); v != "" {
 		fmt.Sscan(v, &borderBlocks)
 	}
+	matcherEnv()
 	root := testpeer.Data(t, "fingerprints")
 	var sets []*tuneSet
 	for _, db := range []string{"fvc2002_db1_b", "fvc2002_db2_b", "fvc2002_db3_b", "fvc2002_db4_b"} {
@@ -149,6 +150,18 @@ func TestTune(t *testing.T) {
 		t.Logf("%-30s %s  mean=%s", label, strings.Join(line, " "), ftoa(100*sum/4))
 	}
 	run("base")
+	if os.Getenv("FPTUNE") == "norm" {
+		for _, m := range []int{1, 2, 3, 4} {
+			normMode = m
+			run("norm=" + itoa(m))
+		}
+		normMode = 5
+		for _, e := range []float64{0.8, 1.2} {
+			normExp = e
+			run("normExp=" + ftoa(e))
+		}
+		normMode = 0
+	}
 	if os.Getenv("FPTUNE") == "grid" {
 		for _, v := range []float64{6, 14} {
 			minOv = v
@@ -225,4 +238,14 @@ func TestCalibrate(t *testing.T) {
 	t.Logf("%d impostor scores, top %.3f\n%s}", len(imp), imp[:12], out)
 	sort.Float64s(gen)
 	t.Logf("genuine raw p1 %.3f p5 %.3f p50 %.3f", gen[len(gen)/100], gen[len(gen)/20], gen[len(gen)/2])
+}
+
+// matcherEnv sets matcher parameters from FPROOTS and FPFUSE (tuning).
+func matcherEnv() {
+	if v := os.Getenv("FPROOTS"); v != "" {
+		fmt.Sscanf(v, "%d,%d", &roots, &refineRoots)
+	}
+	if v := os.Getenv("FPFUSE"); v != "" {
+		fmt.Sscanf(v, "%d,%g,%g", &fuseMode, &fuseA0, &fuseW)
+	}
 }
