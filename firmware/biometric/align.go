@@ -124,8 +124,9 @@ func (p *Prepared) rootPairs(c *Prepared, rp, rc int, pm, cm []int16, s *scratch
 }
 
 // refine refits the alignment on the pairs pm (cm its inverse), pairs
-// again under the refitted transform and scores.
-func (p *Prepared) refine(c *Prepared, pm, cm []int16, s *scratch, local bool) (float64, rigid) {
+// again under the refitted transform and scores; it returns the score, the
+// transform and the number of pairs.
+func (p *Prepared) refine(c *Prepared, pm, cm []int16, s *scratch) (float64, rigid, int) {
 	r := fitRigid(p, c, pm)
 	// keep the pairs the refitted transform agrees with, pair the rest
 	for i, j := range pm {
@@ -140,12 +141,9 @@ func (p *Prepared) refine(c *Prepared, pm, cm []int16, s *scratch, local bool) (
 	}
 	m := p.pairUnder(c, r, pm, cm, s, pairDist)
 	if m < 3 {
-		return 0, r
+		return 0, r, m
 	}
-	if local && m >= 4 {
-		p.pairLocal(c, r, pm, cm, s)
-	}
-	return p.score(c, r, pm, cm, s), r
+	return p.score(c, r, pm, cm, s), r, m
 }
 
 // fitRigid is the least-squares rotation and translation taking the
@@ -196,7 +194,7 @@ func (p *Prepared) pairUnder(c *Prepared, r rigid, pm, cm []int16, s *scratch, d
 		prop[i] = -1
 	}
 	const inv = 1.0 / gridCell
-	gs, gi, pmin := p.gridStart, p.gridIdx, p.min
+	gs, gm := p.gridStart, p.gridMin
 	gw, gh := p.gw, p.gh
 	d2max := dist * dist
 	invD2, invA := 1/d2max, 1/pairAngle
@@ -222,22 +220,20 @@ func (p *Prepared) pairUnder(c *Prepared, r rigid, pm, cm []int16, s *scratch, d
 				continue
 			}
 			// the cells of a row are contiguous in gridIdx
-			for _, i := range gi[gs[c0]:gs[c1+1]] {
-				if pm[i] >= 0 {
-					continue
-				}
-				q := &pmin[i]
+			cell := gm[gs[c0]:gs[c1+1]]
+			for k := range cell {
+				q := &cell[k]
 				dx, dy := q.x-x, q.y-y
 				d2 := dx*dx + dy*dy
 				if d2 > d2max {
 					continue
 				}
 				da := adiff32(q.a, ca)
-				if da > pairAngle {
+				if da > pairAngle || pm[q.idx] >= 0 {
 					continue
 				}
 				if k := d2*invD2 + da*invA; k < bc {
-					bi, bc = int(i), k
+					bi, bc = int(q.idx), k
 				}
 			}
 		}

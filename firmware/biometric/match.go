@@ -40,6 +40,7 @@ type pmin struct {
 	x, y float32 // 500 dpi, y up
 	a    float32 // radians, counter-clockwise
 	kind Kind
+	idx  uint8 // in gridMin: the index in min
 }
 
 // Prepared is a template made ready for fast matching: minutiae at 500
@@ -56,7 +57,7 @@ type Prepared struct {
 	gx, gy    float32 // grid origin
 	gw, gh    int
 	gridStart []uint16
-	gridIdx   []uint8
+	gridMin   []pmin // the minutiae in grid order
 }
 
 // Prepare converts t for matching. A nil or empty template prepares to an
@@ -138,11 +139,12 @@ func (p *Prepared) buildGrid() {
 	for i := 1; i < len(p.gridStart); i++ {
 		p.gridStart[i] += p.gridStart[i-1]
 	}
-	p.gridIdx = make([]uint8, len(p.min))
+	p.gridMin = make([]pmin, len(p.min))
 	fill := slices.Clone(p.gridStart)
 	for i, m := range p.min {
 		c := cell(m)
-		p.gridIdx[fill[c]] = uint8(i)
+		m.idx = uint8(i)
+		p.gridMin[fill[c]] = m
 		fill[c]++
 	}
 }
@@ -153,6 +155,7 @@ type scratch struct {
 	seen   []int16
 	cost   []float32
 	prop   []int16
+	bestPM []int16
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
@@ -266,24 +269,37 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 			}
 		}
 	}
-	best, bestK := 0.0, -1
+	best, bestRoot, bestM := 0.0, -1, 0
+	bonus := 0.0 // the flow term of the best alignment
 	var bestR rigid
+	if cap(s.bestPM) < np {
+		s.bestPM = make([]int16, np)
+	}
+	bestPM := s.bestPM[:np]
 	for q := 0; q < min(nCand, refineRoots); q++ {
 		restore(cand[q])
-		if v, r := p.refine(c, pm, cm, s, false); v > 0 {
-			if v = p.fused(c, v, r, best); v > best {
-				best, bestK, bestR = v, cand[q], r
+		if v, r, m := p.refine(c, pm, cm, s); v > 0 {
+			if f := p.fused(c, v, r, best); f > best {
+				best, bestRoot, bestR, bestM = f, cand[q], r, m
+				bonus = f - v
+				copy(bestPM, pm)
 			}
 		}
 	}
-	bestRoot := bestK
-	if bestK >= 0 && localPairs {
+	if bestRoot >= 0 && localPairs && bestM >= 4 {
 		// the best alignment again, with the distortion-tolerant pairing
-		restore(bestK)
-		if v, r := p.refine(c, pm, cm, s, true); v > 0 {
-			if v = p.fused(c, v, r, best); v > best {
-				best, bestR = v, r
+		copy(pm, bestPM)
+		for j := range cm {
+			cm[j] = -1
+		}
+		for i, j := range pm {
+			if j >= 0 {
+				cm[j] = int16(i)
 			}
+		}
+		p.pairLocal(c, bestR, pm, cm, s)
+		if v := p.score(c, bestR, pm, cm, s); v > 0 {
+			best = max(best, v+bonus)
 		}
 	}
 	if partsHook != nil {

@@ -245,6 +245,9 @@ func matcherEnv() {
 	if v := os.Getenv("FPROOTS"); v != "" {
 		fmt.Sscanf(v, "%d,%d", &roots, &refineRoots)
 	}
+	if v := os.Getenv("FPGATE"); v != "" {
+		fmt.Sscan(v, &dirGate)
+	}
 	if v := os.Getenv("FPFUSE"); v != "" {
 		fmt.Sscanf(v, "%d,%g,%g", &fuseMode, &fuseA0, &fuseW)
 	}
