@@ -196,45 +196,39 @@ func (p *Prepared) pairUnder(c *Prepared, r rigid, pm, cm []int16, s *scratch, d
 	const inv = 1.0 / gridCell
 	gs, gm := p.gridStart, p.gridMin
 	gw, gh := p.gw, p.gh
+	if dist > max(directDist, pairDist) {
+		return 0 // the lists do not reach that far
+	}
 	d2max := dist * dist
 	invD2, invA := 1/d2max, 1/pairAngle
-	for j, cj := range c.min {
+	for j := range c.min {
 		if cm[j] >= 0 {
 			continue
 		}
+		cj := &c.min[j]
 		x, y := r.apply(cj.x, cj.y)
-		// the 2x2 cells nearest to (x, y) cover the disc of radius dist
-		fx := (x-p.gx)*inv + 0.5
-		fy := (y-p.gy)*inv + 0.5
-		if fx < 0 || fy < 0 || fx > float32(gw+1) || fy > float32(gh+1) {
+		fx := (x - p.gx) * inv
+		fy := (y - p.gy) * inv
+		if fx < 0 || fy < 0 || fx >= float32(gw) || fy >= float32(gh) {
 			continue
 		}
 		ca := wrap32(cj.a + r.rot)
-		gx := int(fx) - 1
-		gy := int(fy) - 1
+		cell := int(fy)*gw + int(fx)
 		bi, bc := -1, float32(math.MaxFloat32)
-		for cy := max(gy, 0); cy <= min(gy+1, gh-1); cy++ {
-			row := cy * gw
-			c0, c1 := row+max(gx, 0), row+min(gx+1, gw-1)
-			if c1 < c0 {
+		list := gm[gs[cell]:gs[cell+1]]
+		for k := range list {
+			q := &list[k]
+			dx, dy := q.x-x, q.y-y
+			d2 := dx*dx + dy*dy
+			if d2 > d2max {
 				continue
 			}
-			// the cells of a row are contiguous in gridIdx
-			cell := gm[gs[c0]:gs[c1+1]]
-			for k := range cell {
-				q := &cell[k]
-				dx, dy := q.x-x, q.y-y
-				d2 := dx*dx + dy*dy
-				if d2 > d2max {
-					continue
-				}
-				da := adiff32(q.a, ca)
-				if da > pairAngle || pm[q.idx] >= 0 {
-					continue
-				}
-				if k := d2*invD2 + da*invA; k < bc {
-					bi, bc = int(q.idx), k
-				}
+			da := adiff32(q.a, ca)
+			if da > pairAngle || pm[q.idx] >= 0 {
+				continue
+			}
+			if k := d2*invD2 + da*invA; k < bc {
+				bi, bc = int(q.idx), k
 			}
 		}
 		if bi >= 0 && (prop[bi] < 0 || bc < cost[bi]) {

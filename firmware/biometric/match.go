@@ -19,10 +19,11 @@ import (
 
 // Matcher parameters (pixels at 500 dpi, radians).
 var (
-	roots               = 8  // alignments tried per comparison
-	refineRoots         = 4  // of them, refined and scored
-	directDist  float32 = 20 // pairing distance under the root's alignment
-	pairDist    float32 = 14 // pairing distance under the refitted alignment
+	roots               = 8   // alignments tried per comparison
+	refineRoots         = 4   // of them, refined and scored
+	refineFrac          = 0.7 // and only those with this fraction of the most pairs
+	directDist  float32 = 20  // pairing distance under the root's alignment
+	pairDist    float32 = 14  // pairing distance under the refitted alignment
 	pairAngle   float32 = 0.5
 	keepDist    float32 = 14
 	minOv               = 10.0 // floor of the common-area minutiae count
@@ -33,7 +34,7 @@ var (
 
 const (
 	maxRoots = 32
-	gridCell = 40 // probe grid cell, ≥ 2·directDist and 2·pairDist
+	gridCell = 8 // probe grid cell
 )
 
 type pmin struct {
@@ -56,8 +57,8 @@ type Prepared struct {
 	gridOnce  sync.Once
 	gx, gy    float32 // grid origin
 	gw, gh    int
-	gridStart []uint16
-	gridMin   []pmin // the minutiae in grid order
+	gridStart []uint32
+	gridMin   []pmin // the lists of the cells, in cell order
 }
 
 // Prepare converts t for matching. A nil or empty template prepares to an
@@ -118,34 +119,50 @@ func (p *Prepared) Size() int {
 	return n
 }
 
-// buildGrid buckets the minutiae into gridCell squares for pairing.
+// buildGrid lists for every gridCell square the minutiae within pairing
+// distance of any point of it, so that pairing looks at one list.
 func (p *Prepared) buildGrid() {
 	if len(p.min) == 0 {
 		return
 	}
+	reach := max(directDist, pairDist) + gridCell*math.Sqrt2/2
 	x0, y0, x1, y1 := p.min[0].x, p.min[0].y, p.min[0].x, p.min[0].y
 	for _, m := range p.min {
 		x0, y0 = min(x0, m.x), min(y0, m.y)
 		x1, y1 = max(x1, m.x), max(y1, m.y)
 	}
+	x0, y0 = x0-reach, y0-reach
 	p.gx, p.gy = x0, y0
-	p.gw = int((x1-x0)/gridCell) + 1
-	p.gh = int((y1-y0)/gridCell) + 1
-	cell := func(m pmin) int { return int((m.y-y0)/gridCell)*p.gw + int((m.x-x0)/gridCell) }
-	p.gridStart = make([]uint16, p.gw*p.gh+1)
+	p.gw = int((x1+reach-x0)/gridCell) + 1
+	p.gh = int((y1+reach-y0)/gridCell) + 1
+	p.gridStart = make([]uint32, p.gw*p.gh+1)
+	each := func(m pmin, f func(c int)) {
+		i0, i1 := int((m.x-reach-x0)/gridCell), int((m.x+reach-x0)/gridCell)
+		j0, j1 := int((m.y-reach-y0)/gridCell), int((m.y+reach-y0)/gridCell)
+		for j := max(j0, 0); j <= min(j1, p.gh-1); j++ {
+			for i := max(i0, 0); i <= min(i1, p.gw-1); i++ {
+				cx := x0 + (float32(i)+0.5)*gridCell
+				cy := y0 + (float32(j)+0.5)*gridCell
+				if (cx-m.x)*(cx-m.x)+(cy-m.y)*(cy-m.y) <= reach*reach {
+					f(j*p.gw + i)
+				}
+			}
+		}
+	}
 	for _, m := range p.min {
-		p.gridStart[cell(m)+1]++
+		each(m, func(c int) { p.gridStart[c+1]++ })
 	}
 	for i := 1; i < len(p.gridStart); i++ {
 		p.gridStart[i] += p.gridStart[i-1]
 	}
-	p.gridMin = make([]pmin, len(p.min))
+	p.gridMin = make([]pmin, p.gridStart[len(p.gridStart)-1])
 	fill := slices.Clone(p.gridStart)
 	for i, m := range p.min {
-		c := cell(m)
 		m.idx = uint8(i)
-		p.gridMin[fill[c]] = m
-		fill[c]++
+		each(m, func(c int) {
+			p.gridMin[fill[c]] = m
+			fill[c]++
+		})
 	}
 }
 
@@ -277,6 +294,9 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 	}
 	bestPM := s.bestPM[:np]
 	for q := 0; q < min(nCand, refineRoots); q++ {
+		if float64(candM[q]) < refineFrac*float64(candM[0]) {
+			break
+		}
 		restore(cand[q])
 		if v, r, m := p.refine(c, pm, cm, s); v > 0 {
 			if f := p.fused(c, v, r, best); f > best {

@@ -245,6 +245,9 @@ func matcherEnv() {
 	if v := os.Getenv("FPROOTS"); v != "" {
 		fmt.Sscanf(v, "%d,%d", &roots, &refineRoots)
 	}
+	if v := os.Getenv("FPFRAC"); v != "" {
+		fmt.Sscan(v, &refineFrac)
+	}
 	if v := os.Getenv("FPGATE"); v != "" {
 		fmt.Sscan(v, &dirGate)
 	}
