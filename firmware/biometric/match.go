@@ -324,11 +324,11 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 	}
 	if partsHook != nil {
 		var fa float64
-		var fn, fnear int
+		var fn int
 		if bestRoot >= 0 {
-			fa, fn, fnear = p.flowAgreement(c, bestR)
+			fa, fn = p.flowAgreement(c, bestR)
 		}
-		partsHook([6]float64{best, 0, fa, float64(fn), float64(fnear), 0})
+		partsHook([6]float64{best, 0, fa, float64(fn), 0, 0})
 	}
 	return best
 }

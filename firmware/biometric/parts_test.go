@@ -83,18 +83,7 @@ func TestParts(t *testing.T) {
 	eval("flow", func(v sc) float64 { return v[2] })
 	for _, a0 := range []float64{0.8, 0.85, 0.9, 0.95} {
 		for _, w := range []float64{0.1, 0.2, 0.4} {
-			eval("minu+w*n*(A-a0)/10 a0="+ftoa(a0)+" w="+ftoa(w), func(v sc) float64 { return v[0] + w*v[3]*(v[2]-a0)/10 })
-		}
-	}
-	for _, a0 := range []float64{0.6, 0.7, 0.8} {
-		for _, w := range []float64{0.1, 0.2, 0.4} {
-			eval("minu+w*(n10-a0*n)/10 a0="+ftoa(a0)+" w="+ftoa(w), func(v sc) float64 { return v[0] + w*(v[4]-a0*v[3])/10 })
-			eval("minu+w*(n20-a0*n)/10 a0="+ftoa(a0+0.1)+" w="+ftoa(w), func(v sc) float64 { return v[0] + w*(v[5]-(a0+0.1)*v[3])/10 })
-		}
-	}
-	for _, a0 := range []float64{0.7, 0.8, 0.9} {
-		for _, w := range []float64{0.3, 1} {
-			eval("minu+w*sqrt(n)*(f10-a0) a0="+ftoa(a0)+" w="+ftoa(w), func(v sc) float64 { return v[0] + w*math.Sqrt(v[3])*(v[4]/math.Max(1, v[3])-a0) })
+			eval("minu+w*sqrt(n)*(A-a0) a0="+ftoa(a0)+" w="+ftoa(w), func(v sc) float64 { return v[0] + w*math.Sqrt(v[3])*(v[2]-a0) })
 		}
 	}
 }

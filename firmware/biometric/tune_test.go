@@ -252,6 +252,8 @@ func matcherEnv() {
 		fmt.Sscan(v, &dirGate)
 	}
 	if v := os.Getenv("FPFUSE"); v != "" {
-		fmt.Sscanf(v, "%d,%g,%g", &fuseMode, &fuseA0, &fuseW)
+		var on int
+		fmt.Sscanf(v, "%d,%g,%g", &on, &fuseA0, &fuseW)
+		fuseFlow = on != 0
 	}
 }
