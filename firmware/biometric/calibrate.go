@@ -6,35 +6,57 @@ import "math"
 // exceeded by an impostor with probability about 10^(-S/10): a threshold of
 // 30 means a false-match rate near 0.1%, 40 near 0.01%.
 
-// calib maps raw scores (ascending) to -10·log10(FMR). It is the
-// empirical tail of the 11,520 cross-finger (impostor) comparisons of the
-// four FVC2002 "B" sets, measured by TestCalibrate (FPCALIB=1): the point
-// for S ≤ 30 is the impostor score exceeded by a fraction 10^(-S/10) of
-// them. The point for S = 40 comes from a straight-line fit of S against
-// the raw score over the 12 highest impostor scores (FMR 8.7·10⁻⁵ to 10⁻³),
-// which the log-linear tail follows; beyond it the slope of the 30–40
-// stretch continues. Rerun the calibration whenever AlgorithmVersion
-// changes.
-var calib = [][2]float64{
+// calibFlow and calib map raw scores (ascending) to -10·log10(FMR):
+// calibFlow for comparisons that carry the orientation-field term (both
+// templates have a Flow, as templates from Extract do), calib for minutiae
+// alone (a reference read from an ISO/ANSI record). Each is the empirical
+// tail of the 11,520 cross-finger (impostor) comparisons of the four
+// FVC2002 "B" sets, measured by TestCalibrate (FPCALIB=1): the point for
+// S ≤ 30 is the impostor score exceeded by a fraction 10^(-S/10) of them.
+// The point for S = 40 comes from a straight-line fit of S against the raw
+// score over the 12 highest impostor scores (FMR 8.7·10⁻⁵ to 10⁻³), which
+// the log-linear tail follows; beyond it the slope of the 30–40 stretch
+// continues. Rerun the calibration whenever AlgorithmVersion changes.
+var calibFlow = [][2]float64{
 	{0, 0},
-	{1.1069, 2.5},
-	{1.5782, 5.0},
-	{2.0023, 7.5},
-	{2.3899, 10.0},
-	{2.7285, 12.5},
-	{3.0577, 15.0},
-	{3.4578, 17.5},
-	{3.7718, 20.0},
-	{4.1098, 22.5},
-	{4.4094, 25.0},
-	{4.9054, 27.5},
-	{5.0161, 30.0},
-	{7.4282, 40.0},
+	{0.4120, 2.5},
+	{1.3217, 5.0},
+	{1.9417, 7.5},
+	{2.4433, 10.0},
+	{2.8696, 12.5},
+	{3.2568, 15.0},
+	{3.6939, 17.5},
+	{4.0834, 20.0},
+	{4.3920, 22.5},
+	{4.8351, 25.0},
+	{5.1382, 27.5},
+	{5.6407, 30.0},
+	{7.4728, 40.0},
 }
 
-// calibrate maps a raw score to the calibrated scale; beyond the table
-// the slope between S 30 and 40 continues.
-func calibrate(raw float64) float64 {
+var calib = [][2]float64{
+	{0, 0},
+	{1.2615, 2.5},
+	{1.7461, 5.0},
+	{2.1624, 7.5},
+	{2.5421, 10.0},
+	{2.8936, 12.5},
+	{3.2829, 15.0},
+	{3.6762, 17.5},
+	{3.9766, 20.0},
+	{4.3272, 22.5},
+	{4.7421, 25.0},
+	{5.0737, 27.5},
+	{5.5137, 30.0},
+	{7.2778, 40.0},
+}
+
+// calibrate maps a raw minutiae-only score to the calibrated scale.
+func calibrate(raw float64) float64 { return calibrateWith(calib, raw) }
+
+// calibrateWith maps a raw score to the calibrated scale by the table
+// calib; beyond the table the slope between S 30 and 40 continues.
+func calibrateWith(calib [][2]float64, raw float64) float64 {
 	if raw <= 0 {
 		return 0
 	}

@@ -193,11 +193,16 @@ var (
 	fuseW    float64 = 0.3
 )
 
+// fusesWith reports whether comparisons of p and c carry the flow term.
+func (p *Prepared) fusesWith(c *Prepared) bool {
+	return fuseFlow && p.flow != nil && c.flow != nil
+}
+
 // fused combines the minutiae score v under alignment r with the
 // agreement of the orientation fields over the common area. When even full
 // agreement cannot lift v above best, it returns v without comparing.
 func (p *Prepared) fused(c *Prepared, v float64, r rigid, best float64) float64 {
-	if !fuseFlow || p.flow == nil || c.flow == nil {
+	if !p.fusesWith(c) {
 		return v
 	}
 	if v+fuseW*math.Sqrt(float64(p.flow.nfg))*(1-fuseA0) <= best {

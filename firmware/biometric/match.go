@@ -180,7 +180,11 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
 // Match compares the probe p against candidate c and returns the
 // calibrated similarity score (see ThresholdForFMR).
 func (p *Prepared) Match(c *Prepared) float64 {
-	return calibrate(p.matchRaw(c))
+	raw := p.matchRaw(c)
+	if p.fusesWith(c) {
+		return calibrateWith(calibFlow, raw)
+	}
+	return calibrate(raw)
 }
 
 func (p *Prepared) matchRaw(c *Prepared) float64 {
