@@ -252,11 +252,13 @@ func (p *Prepared) pairUnder(c *Prepared, r rigid, pm, cm []int16, s *scratch, d
 // the minutiae of each template inside the other's area.
 func (p *Prepared) score(c *Prepared, r rigid, pm, cm []int16, s *scratch) float64 {
 	nc := len(c.min)
-	var fm float64
+	var fm, sl float64
 	m := 0
 	for i, j := range pm {
 		if j >= 0 {
-			fm += lamW*float64(s.lam[i*nc+int(j)]) + (1 - lamW)
+			l := float64(s.lam[i*nc+int(j)])
+			fm += lamW*l + (1 - lamW)
+			sl += l
 			m++
 		}
 	}
@@ -292,8 +294,23 @@ func (p *Prepared) score(c *Prepared, r rigid, pm, cm []int16, s *scratch) float
 	case 5:
 		den = math.Pow(a*b, 0.5*normExp) * math.Pow(minOv, 1-normExp)
 	}
-	return fm * fm / den
+	// times the mean cylinder similarity of the pairs: chance pairs of two
+	// unrelated prints are many where minutiae are dense, but their
+	// neighbourhoods rarely agree
+	v := fm * fm / den
+	switch {
+	case m == 0:
+		return 0
+	case lamExp == 1:
+		v *= sl / float64(m)
+	case lamExp != 0:
+		v *= math.Pow(sl/float64(m), lamExp)
+	}
+	return v
 }
+
+// lamExp is the exponent of the mean cylinder similarity in the score.
+var lamExp = 1.0
 
 var diagHook func(m, npo, nco int)
 

@@ -268,6 +268,9 @@ func matcherEnv() {
 	if v := os.Getenv("FPGATE"); v != "" {
 		fmt.Sscan(v, &dirGate)
 	}
+	if v := os.Getenv("FPLAM"); v != "" {
+		fmt.Sscanf(v, "%g,%g", &lamW, &lamExp)
+	}
 	if v := os.Getenv("FPFUSE"); v != "" {
 		var on int
 		fmt.Sscanf(v, "%d,%g,%g", &on, &fuseA0, &fuseW)
