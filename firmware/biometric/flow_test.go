@@ -157,3 +157,28 @@ func TestFlowOptional(t *testing.T) {
 		t.Errorf("wiped template keeps %+v", base)
 	}
 }
+
+// The unrolled cylinder similarity equals the general one.
+func TestCylSim1(t *testing.T) {
+	if mccWords != 1 {
+		t.Skip("cylinders of more than one word")
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for k := 0; k < 2000; k++ {
+		var a, b cylinder
+		dense := rng.Uint64() | rng.Uint64()
+		a.valid[0], b.valid[0] = dense|rng.Uint64(), dense|rng.Uint64()
+		if k%7 == 0 {
+			b.valid[0] = rng.Uint64() & rng.Uint64()
+		}
+		for l := range a.bits {
+			a.bits[l][0], b.bits[l][0] = rng.Uint64()&rng.Uint64(), rng.Uint64()&rng.Uint64()
+		}
+		if k%11 == 0 {
+			b = a
+		}
+		if got, want := cylSim1(&a, &b), cylSimN(&a, &b); got != want {
+			t.Fatalf("case %d: %g, want %g", k, got, want)
+		}
+	}
+}

@@ -150,6 +150,11 @@ func cylSim(a, b *cylinder) float32 {
 	if mccWords == 1 {
 		return cylSim1(a, b)
 	}
+	return cylSimN(a, b)
+}
+
+// cylSimN is cylSim for any number of words a layer.
+func cylSimN(a, b *cylinder) float32 {
 	var mask [mccWords]uint64
 	common := 0
 	for w := range mask {
