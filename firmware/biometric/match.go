@@ -211,29 +211,37 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 		if !p.cyl[i].ok {
 			continue
 		}
-		lo := wrap32(p.min[i].a - gate)
-		start, _ := slices.BinarySearchFunc(c.min, lo, func(m pmin, a float32) int { return cmp.Compare(m.a, a) })
-		for n, j := 0, start; n < nc; n, j = n+1, j+1 {
-			if j == nc {
-				j = 0
+		// the window [a - gate, a + gate] as up to two runs of c.min
+		a := p.min[i].a
+		lo, hi := a-gate, a+gate
+		var runs [2][2]int
+		switch {
+		case lo < 0:
+			runs = [2][2]int{{c.angleAbove(lo + twoPi32), nc}, {0, c.angleAfter(hi)}}
+		case hi >= twoPi32:
+			runs = [2][2]int{{c.angleAbove(lo), nc}, {0, c.angleAfter(hi - twoPi32)}}
+		default:
+			runs = [2][2]int{{c.angleAbove(lo), c.angleAfter(hi)}, {0, 0}}
+		}
+		pc := &p.cyl[i]
+		for _, run := range runs {
+			for j := run[0]; j < run[1]; j++ {
+				cc := &c.cyl[j]
+				if !cc.ok {
+					continue
+				}
+				v := cylSim(pc, cc)
+				row[j] = v
+				if v <= topV[nr-1] {
+					continue
+				}
+				k := nr - 1
+				for k > 0 && topV[k-1] < v {
+					topV[k], top[k] = topV[k-1], top[k-1]
+					k--
+				}
+				topV[k], top[k] = v, int32(i*nc+j)
 			}
-			if adiff32(p.min[i].a, c.min[j].a) > gate {
-				break
-			}
-			if !c.cyl[j].ok {
-				continue
-			}
-			v := cylSim(&p.cyl[i], &c.cyl[j])
-			row[j] = v
-			if v <= topV[nr-1] {
-				continue
-			}
-			k := nr - 1
-			for k > 0 && topV[k-1] < v {
-				topV[k], top[k] = topV[k-1], top[k-1]
-				k--
-			}
-			topV[k], top[k] = v, int32(i*nc+j)
 		}
 	}
 	if cap(s.pm) < np {
@@ -345,4 +353,21 @@ var partsHook func(v [6]float64)
 // Prepared.Match or a Gallery.
 func Match(a, b *Template) float64 {
 	return Prepare(a).Match(Prepare(b))
+}
+
+// angleAbove is the index of the first minutia (by direction) at or above
+// a, angleAfter that of the first one above a.
+func (p *Prepared) angleAbove(a float32) int {
+	i, _ := slices.BinarySearchFunc(p.min, a, func(m pmin, a float32) int { return cmp.Compare(m.a, a) })
+	return i
+}
+
+func (p *Prepared) angleAfter(a float32) int {
+	i, _ := slices.BinarySearchFunc(p.min, a, func(m pmin, a float32) int {
+		if m.a <= a {
+			return -1
+		}
+		return 1
+	})
+	return i
 }
