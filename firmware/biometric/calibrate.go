@@ -12,43 +12,45 @@ import "math"
 // alone (a reference read from an ISO/ANSI record). Each is the empirical
 // tail of the 11,520 cross-finger (impostor) comparisons of the four
 // FVC2002 "B" sets, measured by TestCalibrate (FPCALIB=1): the point for
-// S ≤ 30 is the impostor score exceeded by a fraction 10^(-S/10) of them.
+// S ≤ 30 is the impostor score exceeded by a fraction 10^(-S/10) of them
+// (with the flow term more than 10^(-0.25) of the impostors score 0: the
+// term sinks them below zero).
 // The point for S = 40 comes from a straight-line fit of S against the raw
 // score over the 12 highest impostor scores (FMR 8.7·10⁻⁵ to 10⁻³), which
 // the log-linear tail follows; beyond it the slope of the 30–40 stretch
 // continues. Rerun the calibration whenever AlgorithmVersion changes.
 var calibFlow = [][2]float64{
 	{0, 0},
-	{0.4120, 2.5},
-	{1.3217, 5.0},
-	{1.9417, 7.5},
-	{2.4433, 10.0},
-	{2.8696, 12.5},
-	{3.2568, 15.0},
-	{3.6939, 17.5},
-	{4.0834, 20.0},
-	{4.3920, 22.5},
-	{4.8351, 25.0},
-	{5.1382, 27.5},
-	{5.6407, 30.0},
-	{7.4728, 40.0},
+	{0.0000, 2.5},
+	{0.5980, 5.0},
+	{1.0507, 7.5},
+	{1.3851, 10.0},
+	{1.6690, 12.5},
+	{1.9277, 15.0},
+	{2.1873, 17.5},
+	{2.4856, 20.0},
+	{2.6868, 22.5},
+	{3.0172, 25.0},
+	{3.2016, 27.5},
+	{3.4949, 30.0},
+	{4.6287, 40.0},
 }
 
 var calib = [][2]float64{
 	{0, 0},
-	{1.2615, 2.5},
-	{1.7461, 5.0},
-	{2.1624, 7.5},
-	{2.5421, 10.0},
-	{2.8936, 12.5},
-	{3.2829, 15.0},
-	{3.6762, 17.5},
-	{3.9766, 20.0},
-	{4.3272, 22.5},
-	{4.7421, 25.0},
-	{5.0737, 27.5},
-	{5.5137, 30.0},
-	{7.2778, 40.0},
+	{0.6490, 2.5},
+	{0.9363, 5.0},
+	{1.1820, 7.5},
+	{1.4058, 10.0},
+	{1.6242, 12.5},
+	{1.8728, 15.0},
+	{2.1023, 17.5},
+	{2.3580, 20.0},
+	{2.6234, 22.5},
+	{2.9360, 25.0},
+	{3.2543, 27.5},
+	{3.4252, 30.0},
+	{4.7071, 40.0},
 }
 
 // calibrate maps a raw minutiae-only score to the calibrated scale.
