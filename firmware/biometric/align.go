@@ -111,19 +111,23 @@ func resetPairs(pm, cm []int16) {
 	}
 }
 
-// direct aligns c onto p by the root pair (rp, rc), pairs under that
-// transform, refits it on the pairs and scores.
-func (p *Prepared) direct(c *Prepared, rp, rc int, pm, cm []int16, s *scratch, local bool) float64 {
+// rootPairs aligns c onto p by the root pair (rp, rc) and pairs under
+// that transform; it returns the number of pairs.
+func (p *Prepared) rootPairs(c *Prepared, rp, rc int, pm, cm []int16, s *scratch) int {
 	th := float64(p.min[rp].a - c.min[rc].a)
 	r := rigid{cos: float32(math.Cos(th)), sin: float32(math.Sin(th)), rot: float32(th)}
 	cx, cy := c.min[rc].x, c.min[rc].y
 	r.tx = p.min[rp].x - (r.cos*cx - r.sin*cy)
 	r.ty = p.min[rp].y - (r.sin*cx + r.cos*cy)
 	resetPairs(pm, cm)
-	if p.pairUnder(c, r, pm, cm, s, directDist) < 3 {
-		return 0
-	}
-	r = fitRigid(p, c, pm)
+	return p.pairUnder(c, r, pm, cm, s, directDist)
+}
+
+// refine refits the alignment on the pairs pm (cm its inverse), pairs
+// again under the refitted transform and scores; it returns the score, the
+// transform and the number of pairs.
+func (p *Prepared) refine(c *Prepared, pm, cm []int16, s *scratch) (float64, rigid, int) {
+	r := fitRigid(p, c, pm)
 	// keep the pairs the refitted transform agrees with, pair the rest
 	for i, j := range pm {
 		if j < 0 {
@@ -137,12 +141,9 @@ func (p *Prepared) direct(c *Prepared, rp, rc int, pm, cm []int16, s *scratch, l
 	}
 	m := p.pairUnder(c, r, pm, cm, s, pairDist)
 	if m < 3 {
-		return 0
+		return 0, r, m
 	}
-	if local && m >= 4 {
-		p.pairLocal(c, r, pm, cm, s)
-	}
-	return p.score(c, r, pm, cm, s)
+	return p.score(c, r, pm, cm, s), r, m
 }
 
 // fitRigid is the least-squares rotation and translation taking the
@@ -192,41 +193,42 @@ func (p *Prepared) pairUnder(c *Prepared, r rigid, pm, cm []int16, s *scratch, d
 	for i := range prop {
 		prop[i] = -1
 	}
+	const inv = 1.0 / gridCell
+	gs, gm := p.gridStart, p.gridMin
+	gw, gh := p.gw, p.gh
+	if dist > max(directDist, pairDist) {
+		return 0 // the lists do not reach that far
+	}
+	d2max := dist * dist
+	invD2, invA := 1/d2max, 1/pairAngle
 	for j := range c.min {
 		if cm[j] >= 0 {
 			continue
 		}
-		x, y := r.apply(c.min[j].x, c.min[j].y)
-		ca := wrap32(c.min[j].a + r.rot)
-		// the 2x2 cells nearest to (x, y) cover the disc of radius dist
-		fx := (x-p.gx)/gridCell - 0.5
-		fy := (y-p.gy)/gridCell - 0.5
-		if fx < -1 || fy < -1 || fx > float32(p.gw) || fy > float32(p.gh) {
+		cj := &c.min[j]
+		x, y := r.apply(cj.x, cj.y)
+		fx := (x - p.gx) * inv
+		fy := (y - p.gy) * inv
+		if fx < 0 || fy < 0 || fx >= float32(gw) || fy >= float32(gh) {
 			continue
 		}
-		gx := int(fx+1) - 1
-		gy := int(fy+1) - 1
+		ca := wrap32(cj.a + r.rot)
+		cell := int(fy)*gw + int(fx)
 		bi, bc := -1, float32(math.MaxFloat32)
-		for cy := max(gy, 0); cy <= min(gy+1, p.gh-1); cy++ {
-			for cx := max(gx, 0); cx <= min(gx+1, p.gw-1); cx++ {
-				cell := cy*p.gw + cx
-				for _, i := range p.gridIdx[p.gridStart[cell]:p.gridStart[cell+1]] {
-					if pm[i] >= 0 {
-						continue
-					}
-					dx, dy := p.min[i].x-x, p.min[i].y-y
-					d2 := dx*dx + dy*dy
-					if d2 > dist*dist {
-						continue
-					}
-					da := adiff32(p.min[i].a, ca)
-					if da > pairAngle {
-						continue
-					}
-					if k := d2/(dist*dist) + da/pairAngle; k < bc {
-						bi, bc = int(i), k
-					}
-				}
+		list := gm[gs[cell]:gs[cell+1]]
+		for k := range list {
+			q := &list[k]
+			dx, dy := q.x-x, q.y-y
+			d2 := dx*dx + dy*dy
+			if d2 > d2max {
+				continue
+			}
+			da := adiff32(q.a, ca)
+			if da > pairAngle || pm[q.idx] >= 0 {
+				continue
+			}
+			if k := d2*invD2 + da*invA; k < bc {
+				bi, bc = int(q.idx), k
 			}
 		}
 		if bi >= 0 && (prop[bi] < 0 || bc < cost[bi]) {
@@ -250,35 +252,70 @@ func (p *Prepared) pairUnder(c *Prepared, r rigid, pm, cm []int16, s *scratch, d
 // the minutiae of each template inside the other's area.
 func (p *Prepared) score(c *Prepared, r rigid, pm, cm []int16, s *scratch) float64 {
 	nc := len(c.min)
-	var fm float64
+	var fm, sl float64
 	m := 0
 	for i, j := range pm {
 		if j >= 0 {
-			fm += lamW*float64(s.lam[i*nc+int(j)]) + (1 - lamW)
+			l := float64(s.lam[i*nc+int(j)])
+			fm += lamW*l + (1 - lamW)
+			sl += l
 			m++
 		}
 	}
 	npo, nco := 0, 0
 	for i := range p.min {
 		x, y := r.inverse(p.min[i].x, p.min[i].y)
-		if pm[i] >= 0 || inHull(c.hull, x, y) {
+		if pm[i] >= 0 || c.area.in(x, y) {
 			npo++
 		}
 	}
 	for j := range c.min {
 		x, y := r.apply(c.min[j].x, c.min[j].y)
-		if cm[j] >= 0 || inHull(p.hull, x, y) {
+		if cm[j] >= 0 || p.area.in(x, y) {
 			nco++
 		}
 	}
 	if diagHook != nil {
 		diagHook(m, npo, nco)
 	}
-	den := math.Sqrt(math.Max(float64(npo), minOv) * math.Max(float64(nco), minOv))
-	return fm * fm / den
+	var den float64
+	a, b := math.Max(float64(npo), minOv), math.Max(float64(nco), minOv)
+	switch normMode {
+	case 0:
+		den = math.Sqrt(a * b)
+	case 1:
+		den = math.Min(a, b)
+	case 2:
+		den = (a + b) / 2
+	case 3:
+		den = math.Pow(math.Min(a, b), 0.75) * math.Pow(math.Max(a, b), 0.25)
+	case 4:
+		den = 2 * a * b / (a + b)
+	case 5:
+		den = math.Pow(a*b, 0.5*normExp) * math.Pow(minOv, 1-normExp)
+	}
+	// times the mean cylinder similarity of the pairs: chance pairs of two
+	// unrelated prints are many where minutiae are dense, but their
+	// neighbourhoods rarely agree
+	v := fm * fm / den
+	switch {
+	case m == 0:
+		return 0
+	case lamExp == 1:
+		v *= sl / float64(m)
+	case lamExp != 0:
+		v *= math.Pow(sl/float64(m), lamExp)
+	}
+	return v
 }
 
+// lamExp is the exponent of the mean cylinder similarity in the score.
+var lamExp = 1.0
+
 var diagHook func(m, npo, nco int)
+
+var normMode = 0
+var normExp = 1.0
 
 const twoPi32 = float32(2 * math.Pi)
 
@@ -389,3 +426,57 @@ func (p *Prepared) pairLocal(c *Prepared, r rigid, pm, cm []int16, s *scratch) {
 }
 
 const maxMinutiaePairs = 255
+
+// area is a raster of a hull: one bit per areaCell square, set when the
+// square's centre lies inside. Testing a point is a lookup instead of a
+// walk round the polygon.
+type area struct {
+	x0, y0 float32
+	w, h   int
+	bits   []uint64
+}
+
+const areaCell = 8
+
+func rasterHull(h []pt) *area {
+	if len(h) < 3 {
+		return nil
+	}
+	x0, y0, x1, y1 := h[0].x, h[0].y, h[0].x, h[0].y
+	for _, q := range h {
+		x0, y0 = min(x0, q.x), min(y0, q.y)
+		x1, y1 = max(x1, q.x), max(y1, q.y)
+	}
+	a := &area{x0: x0, y0: y0, w: int((x1-x0)/areaCell) + 1, h: int((y1-y0)/areaCell) + 1}
+	if a.w*a.h > 1<<16 {
+		return nil
+	}
+	a.bits = make([]uint64, (a.w*a.h+63)/64)
+	for j := 0; j < a.h; j++ {
+		for i := 0; i < a.w; i++ {
+			if inHull(h, x0+(float32(i)+0.5)*areaCell, y0+(float32(j)+0.5)*areaCell) {
+				k := j*a.w + i
+				a.bits[k/64] |= 1 << (k % 64)
+			}
+		}
+	}
+	return a
+}
+
+// in reports whether (x, y) lies in the area (true for a nil area: nothing
+// is known of it).
+func (a *area) in(x, y float32) bool {
+	if a == nil {
+		return true
+	}
+	fx, fy := (x-a.x0)/areaCell, (y-a.y0)/areaCell
+	if fx < 0 || fy < 0 {
+		return false
+	}
+	i, j := int(fx), int(fy)
+	if i >= a.w || j >= a.h {
+		return false
+	}
+	k := j*a.w + i
+	return a.bits[k/64]&(1<<(k%64)) != 0
+}

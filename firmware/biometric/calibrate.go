@@ -6,35 +6,59 @@ import "math"
 // exceeded by an impostor with probability about 10^(-S/10): a threshold of
 // 30 means a false-match rate near 0.1%, 40 near 0.01%.
 
-// calib maps raw scores (ascending) to -10·log10(FMR). It is the
-// empirical tail of the 11,520 cross-finger (impostor) comparisons of the
-// four FVC2002 "B" sets, measured by TestCalibrate (FPCALIB=1): the point
-// for S ≤ 30 is the impostor score exceeded by a fraction 10^(-S/10) of
-// them. The point for S = 40 comes from a straight-line fit of S against
-// the raw score over the 12 highest impostor scores (FMR 8.7·10⁻⁵ to 10⁻³),
-// which the log-linear tail follows; beyond it the slope of the 30–40
-// stretch continues. Rerun the calibration whenever AlgorithmVersion
-// changes.
-var calib = [][2]float64{
+// calibFlow and calib map raw scores (ascending) to -10·log10(FMR):
+// calibFlow for comparisons that carry the orientation-field term (both
+// templates have a Flow, as templates from Extract do), calib for minutiae
+// alone (a reference read from an ISO/ANSI record). Each is the empirical
+// tail of the 11,520 cross-finger (impostor) comparisons of the four
+// FVC2002 "B" sets, measured by TestCalibrate (FPCALIB=1): the point for
+// S ≤ 30 is the impostor score exceeded by a fraction 10^(-S/10) of them
+// (with the flow term more than 10^(-0.25) of the impostors score 0: the
+// term sinks them below zero).
+// The point for S = 40 comes from a straight-line fit of S against the raw
+// score over the 12 highest impostor scores (FMR 8.7·10⁻⁵ to 10⁻³), which
+// the log-linear tail follows; beyond it the slope of the 30–40 stretch
+// continues. Rerun the calibration whenever AlgorithmVersion changes.
+var calibFlow = [][2]float64{
 	{0, 0},
-	{1.1069, 2.5},
-	{1.5782, 5.0},
-	{2.0023, 7.5},
-	{2.3899, 10.0},
-	{2.7285, 12.5},
-	{3.0577, 15.0},
-	{3.4578, 17.5},
-	{3.7718, 20.0},
-	{4.1098, 22.5},
-	{4.4094, 25.0},
-	{4.9054, 27.5},
-	{5.0161, 30.0},
-	{7.4282, 40.0},
+	{0.0000, 2.5},
+	{0.5980, 5.0},
+	{1.0507, 7.5},
+	{1.3851, 10.0},
+	{1.6690, 12.5},
+	{1.9277, 15.0},
+	{2.1873, 17.5},
+	{2.4856, 20.0},
+	{2.6868, 22.5},
+	{3.0172, 25.0},
+	{3.2016, 27.5},
+	{3.4949, 30.0},
+	{4.6287, 40.0},
 }
 
-// calibrate maps a raw score to the calibrated scale; beyond the table
-// the slope between S 30 and 40 continues.
-func calibrate(raw float64) float64 {
+var calib = [][2]float64{
+	{0, 0},
+	{0.6490, 2.5},
+	{0.9363, 5.0},
+	{1.1820, 7.5},
+	{1.4058, 10.0},
+	{1.6242, 12.5},
+	{1.8728, 15.0},
+	{2.1023, 17.5},
+	{2.3580, 20.0},
+	{2.6234, 22.5},
+	{2.9360, 25.0},
+	{3.2543, 27.5},
+	{3.4252, 30.0},
+	{4.7071, 40.0},
+}
+
+// calibrate maps a raw minutiae-only score to the calibrated scale.
+func calibrate(raw float64) float64 { return calibrateWith(calib, raw) }
+
+// calibrateWith maps a raw score to the calibrated scale by the table
+// calib; beyond the table the slope between S 30 and 40 continues.
+func calibrateWith(calib [][2]float64, raw float64) float64 {
 	if raw <= 0 {
 		return 0
 	}

@@ -113,4 +113,12 @@ func (p *Prepared) Wipe() {
 		p.hull[i] = pt{}
 	}
 	p.min, p.cyl, p.hull = p.min[:0], p.cyl[:0], p.hull[:0]
+	if p.area != nil {
+		clear(p.area.bits)
+		p.area = nil
+	}
+	if p.flow != nil {
+		clear(p.flow.dir)
+		p.flow = nil
+	}
 }

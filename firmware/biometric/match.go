@@ -19,9 +19,11 @@ import (
 
 // Matcher parameters (pixels at 500 dpi, radians).
 var (
-	roots               = 4  // alignments tried per comparison
-	directDist  float32 = 20 // pairing distance under the root's alignment
-	pairDist    float32 = 14 // pairing distance under the refitted alignment
+	roots               = 8   // alignments tried per comparison
+	refineRoots         = 4   // of them, refined and scored
+	refineFrac          = 0.7 // and only those with this fraction of the most pairs
+	directDist  float32 = 20  // pairing distance under the root's alignment
+	pairDist    float32 = 14  // pairing distance under the refitted alignment
 	pairAngle   float32 = 0.5
 	keepDist    float32 = 14
 	minOv               = 10.0 // floor of the common-area minutiae count
@@ -32,13 +34,14 @@ var (
 
 const (
 	maxRoots = 32
-	gridCell = 40 // probe grid cell, ≥ 2·directDist and 2·pairDist
+	gridCell = 8 // probe grid cell
 )
 
 type pmin struct {
 	x, y float32 // 500 dpi, y up
 	a    float32 // radians, counter-clockwise
 	kind Kind
+	idx  uint8 // in gridMin: the index in min
 }
 
 // Prepared is a template made ready for fast matching: minutiae at 500
@@ -47,13 +50,15 @@ type pmin struct {
 type Prepared struct {
 	min  []pmin
 	cyl  []cylinder
-	hull []pt // convex hull of the minutiae (grown by hullMargin), counter-clockwise
+	hull []pt   // convex hull of the minutiae (grown by hullMargin), counter-clockwise
+	area *area  // the hull as a raster
+	flow *pflow // nil when the template has none
 
 	gridOnce  sync.Once
 	gx, gy    float32 // grid origin
 	gw, gh    int
-	gridStart []uint16
-	gridIdx   []uint8
+	gridStart []uint32
+	gridMin   []pmin // the lists of the cells, in cell order
 }
 
 // Prepare converts t for matching. A nil or empty template prepares to an
@@ -92,7 +97,9 @@ func Prepare(t *Template) *Prepared {
 		pts[i] = pt{m.x, m.y}
 	}
 	p.hull = convexHull(pts)
+	p.area = rasterHull(p.hull)
 	p.buildCylinders()
+	p.flow = preparePflow(t.Flow, s)
 	return p
 }
 
@@ -102,36 +109,60 @@ func (p *Prepared) Len() int { return len(p.min) }
 // Size is the memory held by p in bytes (the probe grid, built on first
 // use as a probe, excluded).
 func (p *Prepared) Size() int {
-	return 160 + len(p.min)*16 + len(p.cyl)*cylinderSize + len(p.hull)*8
+	n := 160 + len(p.min)*16 + len(p.cyl)*cylinderSize + len(p.hull)*8
+	if p.area != nil {
+		n += 32 + 8*len(p.area.bits)
+	}
+	if p.flow != nil {
+		n += 48 + len(p.flow.dir)
+	}
+	return n
 }
 
-// buildGrid buckets the minutiae into gridCell squares for pairing.
+// buildGrid lists for every gridCell square the minutiae within pairing
+// distance of any point of it, so that pairing looks at one list.
 func (p *Prepared) buildGrid() {
 	if len(p.min) == 0 {
 		return
 	}
+	reach := max(directDist, pairDist) + gridCell*math.Sqrt2/2
 	x0, y0, x1, y1 := p.min[0].x, p.min[0].y, p.min[0].x, p.min[0].y
 	for _, m := range p.min {
 		x0, y0 = min(x0, m.x), min(y0, m.y)
 		x1, y1 = max(x1, m.x), max(y1, m.y)
 	}
+	x0, y0 = x0-reach, y0-reach
 	p.gx, p.gy = x0, y0
-	p.gw = int((x1-x0)/gridCell) + 1
-	p.gh = int((y1-y0)/gridCell) + 1
-	cell := func(m pmin) int { return int((m.y-y0)/gridCell)*p.gw + int((m.x-x0)/gridCell) }
-	p.gridStart = make([]uint16, p.gw*p.gh+1)
+	p.gw = int((x1+reach-x0)/gridCell) + 1
+	p.gh = int((y1+reach-y0)/gridCell) + 1
+	p.gridStart = make([]uint32, p.gw*p.gh+1)
+	each := func(m pmin, f func(c int)) {
+		i0, i1 := int((m.x-reach-x0)/gridCell), int((m.x+reach-x0)/gridCell)
+		j0, j1 := int((m.y-reach-y0)/gridCell), int((m.y+reach-y0)/gridCell)
+		for j := max(j0, 0); j <= min(j1, p.gh-1); j++ {
+			for i := max(i0, 0); i <= min(i1, p.gw-1); i++ {
+				cx := x0 + (float32(i)+0.5)*gridCell
+				cy := y0 + (float32(j)+0.5)*gridCell
+				if (cx-m.x)*(cx-m.x)+(cy-m.y)*(cy-m.y) <= reach*reach {
+					f(j*p.gw + i)
+				}
+			}
+		}
+	}
 	for _, m := range p.min {
-		p.gridStart[cell(m)+1]++
+		each(m, func(c int) { p.gridStart[c+1]++ })
 	}
 	for i := 1; i < len(p.gridStart); i++ {
 		p.gridStart[i] += p.gridStart[i-1]
 	}
-	p.gridIdx = make([]uint8, len(p.min))
+	p.gridMin = make([]pmin, p.gridStart[len(p.gridStart)-1])
 	fill := slices.Clone(p.gridStart)
 	for i, m := range p.min {
-		c := cell(m)
-		p.gridIdx[fill[c]] = uint8(i)
-		fill[c]++
+		m.idx = uint8(i)
+		each(m, func(c int) {
+			p.gridMin[fill[c]] = m
+			fill[c]++
+		})
 	}
 }
 
@@ -141,6 +172,7 @@ type scratch struct {
 	seen   []int16
 	cost   []float32
 	prop   []int16
+	bestPM []int16
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
@@ -148,7 +180,11 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
 // Match compares the probe p against candidate c and returns the
 // calibrated similarity score (see ThresholdForFMR).
 func (p *Prepared) Match(c *Prepared) float64 {
-	return calibrate(p.matchRaw(c))
+	raw := p.matchRaw(c)
+	if p.fusesWith(c) {
+		return calibrateWith(calibFlow, raw)
+	}
+	return calibrate(raw)
 }
 
 func (p *Prepared) matchRaw(c *Prepared) float64 {
@@ -175,29 +211,37 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 		if !p.cyl[i].ok {
 			continue
 		}
-		lo := wrap32(p.min[i].a - gate)
-		start, _ := slices.BinarySearchFunc(c.min, lo, func(m pmin, a float32) int { return cmp.Compare(m.a, a) })
-		for n, j := 0, start; n < nc; n, j = n+1, j+1 {
-			if j == nc {
-				j = 0
+		// the window [a - gate, a + gate] as up to two runs of c.min
+		a := p.min[i].a
+		lo, hi := a-gate, a+gate
+		var runs [2][2]int
+		switch {
+		case lo < 0:
+			runs = [2][2]int{{c.angleAbove(lo + twoPi32), nc}, {0, c.angleAfter(hi)}}
+		case hi >= twoPi32:
+			runs = [2][2]int{{c.angleAbove(lo), nc}, {0, c.angleAfter(hi - twoPi32)}}
+		default:
+			runs = [2][2]int{{c.angleAbove(lo), c.angleAfter(hi)}, {0, 0}}
+		}
+		pc := &p.cyl[i]
+		for _, run := range runs {
+			for j := run[0]; j < run[1]; j++ {
+				cc := &c.cyl[j]
+				if !cc.ok {
+					continue
+				}
+				v := cylSim(pc, cc)
+				row[j] = v
+				if v <= topV[nr-1] {
+					continue
+				}
+				k := nr - 1
+				for k > 0 && topV[k-1] < v {
+					topV[k], top[k] = topV[k-1], top[k-1]
+					k--
+				}
+				topV[k], top[k] = v, int32(i*nc+j)
 			}
-			if adiff32(p.min[i].a, c.min[j].a) > gate {
-				break
-			}
-			if !c.cyl[j].ok {
-				continue
-			}
-			v := cylSim(&p.cyl[i], &c.cyl[j])
-			row[j] = v
-			if v <= topV[nr-1] {
-				continue
-			}
-			k := nr - 1
-			for k > 0 && topV[k-1] < v {
-				topV[k], top[k] = topV[k-1], top[k-1]
-				k--
-			}
-			topV[k], top[k] = v, int32(i*nc+j)
 		}
 	}
 	if cap(s.pm) < np {
@@ -207,34 +251,101 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 		s.cm = make([]int16, nc)
 	}
 	pm, cm := s.pm[:np], s.cm[:nc]
-	best, bestRoot := 0.0, -1
+	// every root is aligned and paired; the alignments with the most
+	// pairs are refined and scored
+	var cand [maxRoots]int
+	var candM [maxRoots]int
+	nCand := 0
 	// roots already paired by an earlier alignment give the same one again
 	var seen [maxRoots][]int16
+	if len(s.seen) < nr*np {
+		s.seen = make([]int16, nr*np)
+	}
 	for r := 0; r < nr && topV[r] > 0; r++ {
 		root := int(top[r])
 		rp, rc := root/nc, root%nc
 		dup := false
-		for k := 0; k < r && !dup; k++ {
-			dup = seen[k] != nil && seen[k][rp] == int16(rc)
+		for k := 0; k < nCand && !dup; k++ {
+			dup = seen[k][rp] == int16(rc)
 		}
 		if dup {
 			continue
 		}
-		if v := p.direct(c, rp, rc, pm, cm, s, false); v > best {
-			best, bestRoot = v, root
+		m := p.rootPairs(c, rp, rc, pm, cm, s)
+		if m < 3 {
+			continue
 		}
-		if len(s.seen) < (r+1)*np {
-			s.seen = append(s.seen, make([]int16, (r+1)*np-len(s.seen))...)
-		}
-		seen[r] = s.seen[r*np : (r+1)*np]
-		copy(seen[r], pm)
+		seen[nCand] = s.seen[nCand*np : (nCand+1)*np]
+		copy(seen[nCand], pm)
+		cand[nCand], candM[nCand] = nCand, m
+		nCand++
 	}
-	if bestRoot >= 0 && localPairs {
+	// the refineRoots alignments with most pairs, best first
+	for a := 1; a < nCand; a++ {
+		for b := a; b > 0 && candM[b] > candM[b-1]; b-- {
+			candM[b], candM[b-1] = candM[b-1], candM[b]
+			cand[b], cand[b-1] = cand[b-1], cand[b]
+		}
+	}
+	restore := func(k int) {
+		copy(pm, seen[k])
+		for j := range cm {
+			cm[j] = -1
+		}
+		for i, j := range pm {
+			if j >= 0 {
+				cm[j] = int16(i)
+			}
+		}
+	}
+	best, bestRoot, bestM := 0.0, -1, 0
+	bonus := 0.0 // the flow term of the best alignment
+	var bestR rigid
+	if cap(s.bestPM) < np {
+		s.bestPM = make([]int16, np)
+	}
+	bestPM := s.bestPM[:np]
+	for q := 0; q < min(nCand, refineRoots); q++ {
+		if float64(candM[q]) < refineFrac*float64(candM[0]) {
+			break
+		}
+		restore(cand[q])
+		if v, r, m := p.refine(c, pm, cm, s); v > 0 {
+			if f := p.fused(c, v, r, best); f > best {
+				best, bestRoot, bestR, bestM = f, cand[q], r, m
+				bonus = f - v
+				copy(bestPM, pm)
+			}
+		}
+	}
+	if bestRoot >= 0 && localPairs && bestM >= 4 {
 		// the best alignment again, with the distortion-tolerant pairing
-		best = max(best, p.direct(c, bestRoot/nc, bestRoot%nc, pm, cm, s, true))
+		copy(pm, bestPM)
+		for j := range cm {
+			cm[j] = -1
+		}
+		for i, j := range pm {
+			if j >= 0 {
+				cm[j] = int16(i)
+			}
+		}
+		p.pairLocal(c, bestR, pm, cm, s)
+		if v := p.score(c, bestR, pm, cm, s); v > 0 {
+			best = max(best, v+bonus)
+		}
+	}
+	if partsHook != nil {
+		var fa float64
+		var fn int
+		if bestRoot >= 0 {
+			fa, fn = p.flowAgreement(c, bestR)
+		}
+		partsHook([6]float64{best, 0, fa, float64(fn), 0, 0})
 	}
 	return best
 }
+
+var partsHook func(v [6]float64)
 
 // Match returns the calibrated similarity of templates a and b (see
 // ThresholdForFMR): 0 for no similarity, higher is more similar. For
@@ -242,4 +353,21 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 // Prepared.Match or a Gallery.
 func Match(a, b *Template) float64 {
 	return Prepare(a).Match(Prepare(b))
+}
+
+// angleAbove is the index of the first minutia (by direction) at or above
+// a, angleAfter that of the first one above a.
+func (p *Prepared) angleAbove(a float32) int {
+	i, _ := slices.BinarySearchFunc(p.min, a, func(m pmin, a float32) int { return cmp.Compare(m.a, a) })
+	return i
+}
+
+func (p *Prepared) angleAfter(a float32) int {
+	i, _ := slices.BinarySearchFunc(p.min, a, func(m pmin, a float32) int {
+		if m.a <= a {
+			return -1
+		}
+		return 1
+	})
+	return i
 }

@@ -136,13 +136,15 @@ func TestMatchDegenerate(t *testing.T) {
 }
 
 func TestCalibration(t *testing.T) {
-	prev := -1.0
-	for raw := 0.0; raw < 10; raw += 0.05 {
-		s := calibrate(raw)
-		if s < prev {
-			t.Fatalf("calibrate not monotonic at raw %.2f: %.2f < %.2f", raw, s, prev)
+	for _, tab := range [][][2]float64{calib, calibFlow} {
+		prev := -1.0
+		for raw := 0.0; raw < 10; raw += 0.05 {
+			s := calibrateWith(tab, raw)
+			if s < prev {
+				t.Fatalf("calibrate not monotonic at raw %.2f: %.2f < %.2f", raw, s, prev)
+			}
+			prev = s
 		}
-		prev = s
 	}
 	for _, tc := range []struct{ fmr, want float64 }{{1, 0}, {1e-2, 20}, {1e-3, 30}, {1e-4, 40}, {0, 0}, {2, 0}} {
 		if got := ThresholdForFMR(tc.fmr); math.Abs(got-tc.want) > 1e-9 {

@@ -147,6 +147,14 @@ const cylinderSize = (mccND+1)*mccWords*8 + 8
 
 // cylSim is the bit-based MCC similarity of two cylinders (0..1).
 func cylSim(a, b *cylinder) float32 {
+	if mccWords == 1 {
+		return cylSim1(a, b)
+	}
+	return cylSimN(a, b)
+}
+
+// cylSimN is cylSim for any number of words a layer.
+func cylSimN(a, b *cylinder) float32 {
 	var mask [mccWords]uint64
 	common := 0
 	for w := range mask {
@@ -175,9 +183,33 @@ func cylSim(a, b *cylinder) float32 {
 // mccMinCommon is the number of cells two cylinders must share.
 var mccMinCommon = int(mccMinMatch * float64(mccDisc))
 
-var sqrtTab = func() (t [mccND*mccWords*64 + 1]float32) {
+var sqrtTab = func() (t [max(512, mccND*mccWords*64+1)]float32) {
 	for i := range t {
 		t[i] = float32(math.Sqrt(float64(i)))
 	}
 	return
 }()
+
+// cylSim1 is cylSim for cylinders of one word a layer, unrolled.
+func cylSim1(a, b *cylinder) float32 {
+	mask := a.valid[0] & b.valid[0]
+	if bits.OnesCount64(mask) < mccMinCommon {
+		return 0
+	}
+	x0, y0 := a.bits[0][0]&mask, b.bits[0][0]&mask
+	x1, y1 := a.bits[1][0]&mask, b.bits[1][0]&mask
+	x2, y2 := a.bits[2][0]&mask, b.bits[2][0]&mask
+	x3, y3 := a.bits[3][0]&mask, b.bits[3][0]&mask
+	x4, y4 := a.bits[4][0]&mask, b.bits[4][0]&mask
+	x5, y5 := a.bits[5][0]&mask, b.bits[5][0]&mask
+	na := bits.OnesCount64(x0) + bits.OnesCount64(x1) + bits.OnesCount64(x2) +
+		bits.OnesCount64(x3) + bits.OnesCount64(x4) + bits.OnesCount64(x5)
+	nb := bits.OnesCount64(y0) + bits.OnesCount64(y1) + bits.OnesCount64(y2) +
+		bits.OnesCount64(y3) + bits.OnesCount64(y4) + bits.OnesCount64(y5)
+	if na+nb == 0 {
+		return 0
+	}
+	nx := bits.OnesCount64(x0^y0) + bits.OnesCount64(x1^y1) + bits.OnesCount64(x2^y2) +
+		bits.OnesCount64(x3^y3) + bits.OnesCount64(x4^y4) + bits.OnesCount64(x5^y5)
+	return 1 - sqrtTab[nx&511]/(sqrtTab[na&511]+sqrtTab[nb&511])
+}

@@ -31,6 +31,9 @@ type Template struct {
 	DPI           int
 	Quality       uint8 // overall image quality 0..100
 	Minutiae      []Minutia
+	// Flow is the coarse ridge orientation field, filled by Extract; nil
+	// for a template read from a record (matched by minutiae alone).
+	Flow *Flow
 }
 
 // Wipe overwrites the template's minutiae in place (biometric data is held
@@ -40,4 +43,6 @@ func (t *Template) Wipe() {
 		t.Minutiae[i] = Minutia{}
 	}
 	t.Minutiae = t.Minutiae[:0]
+	t.Flow.wipe()
+	t.Flow = nil
 }

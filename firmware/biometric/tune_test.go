@@ -128,6 +128,7 @@ func TestTune(t *testing.T) {
 	if v := os.Getenv("FPBORDER"); v != "" {
 		fmt.Sscan(v, &borderBlocks)
 	}
+	matcherEnv()
 	root := testpeer.Data(t, "fingerprints")
 	var sets []*tuneSet
 	for _, db := range []string{"fvc2002_db1_b", "fvc2002_db2_b", "fvc2002_db3_b", "fvc2002_db4_b"} {
@@ -149,6 +150,18 @@ func TestTune(t *testing.T) {
 		t.Logf("%-30s %s  mean=%s", label, strings.Join(line, " "), ftoa(100*sum/4))
 	}
 	run("base")
+	if os.Getenv("FPTUNE") == "norm" {
+		for _, m := range []int{1, 2, 3, 4} {
+			normMode = m
+			run("norm=" + itoa(m))
+		}
+		normMode = 5
+		for _, e := range []float64{0.8, 1.2} {
+			normExp = e
+			run("normExp=" + ftoa(e))
+		}
+		normMode = 0
+	}
 	if os.Getenv("FPTUNE") == "grid" {
 		for _, v := range []float64{6, 14} {
 			minOv = v
@@ -181,26 +194,43 @@ func itoa(v int) string { return sprintf("%d", v) }
 
 var sprintf = fmt.Sprintf
 
-// TestCalibrate prints the raw-score calibration table from the extended
-// impostor scores of all four FVC2002 sets (FPCALIB=1).
+// TestCalibrate prints the raw-score calibration tables from the extended
+// impostor scores of all four FVC2002 sets (FPCALIB=1): calibFlow for
+// templates that both carry a Flow, calib for minutiae alone.
 func TestCalibrate(t *testing.T) {
 	if os.Getenv("FPCALIB") == "" {
 		t.Skip("FPCALIB=1 to run")
 	}
+	matcherEnv()
 	root := testpeer.Data(t, "fingerprints")
-	var imp, gen []float64
+	var sets []*tuneSet
 	for _, db := range []string{"fvc2002_db1_b", "fvc2002_db2_b", "fvc2002_db3_b", "fvc2002_db4_b"} {
 		dpi := 500
 		if db == "fvc2002_db2_b" {
 			dpi = 569
 		}
-		g, i := loadTuneSet(t, filepath.Join(root, db), dpi).scores()
-		imp = append(imp, i...)
-		gen = append(gen, g...)
+		sets = append(sets, loadTuneSet(t, filepath.Join(root, db), dpi))
 	}
+	defer func(v bool) { fuseFlow = v }(fuseFlow)
+	for _, tab := range []struct {
+		name string
+		flow bool
+	}{{"calibFlow", true}, {"calib", false}} {
+		fuseFlow = tab.flow
+		var imp, gen []float64
+		for _, s := range sets {
+			g, i := s.scores()
+			imp = append(imp, i...)
+			gen = append(gen, g...)
+		}
+		t.Logf("%s: %s", tab.name, calibTable(tab.name, imp, gen))
+	}
+}
+
+func calibTable(name string, imp, gen []float64) string {
 	sort.Sort(sort.Reverse(sort.Float64Slice(imp)))
 	n := float64(len(imp))
-	out := "var calib = [][2]float64{\n\t{0, 0},\n"
+	out := "var " + name + " = [][2]float64{\n\t{0, 0},\n"
 	for s := 2.5; s <= 30; s += 2.5 {
 		fmr := math.Pow(10, -s/10)
 		k := int(fmr*n+0.5) - 1
@@ -221,8 +251,29 @@ func TestCalibrate(t *testing.T) {
 		sxx += (imp[k] - mx) * (imp[k] - mx)
 	}
 	b := sxy / sxx
-	out += fmt.Sprintf("\t{%.4f, 40.0},\n", (40-(my-b*mx))/b)
-	t.Logf("%d impostor scores, top %.3f\n%s}", len(imp), imp[:12], out)
+	out += fmt.Sprintf("\t{%.4f, 40.0},\n}", (40-(my-b*mx))/b)
 	sort.Float64s(gen)
-	t.Logf("genuine raw p1 %.3f p5 %.3f p50 %.3f", gen[len(gen)/100], gen[len(gen)/20], gen[len(gen)/2])
+	return fmt.Sprintf("%d impostor scores, top %.3f\n%s\ngenuine raw p1 %.3f p5 %.3f p50 %.3f", len(imp), imp[:12], out,
+		gen[len(gen)/100], gen[len(gen)/20], gen[len(gen)/2])
+}
+
+// matcherEnv sets matcher parameters from FPROOTS and FPFUSE (tuning).
+func matcherEnv() {
+	if v := os.Getenv("FPROOTS"); v != "" {
+		fmt.Sscanf(v, "%d,%d", &roots, &refineRoots)
+	}
+	if v := os.Getenv("FPFRAC"); v != "" {
+		fmt.Sscan(v, &refineFrac)
+	}
+	if v := os.Getenv("FPGATE"); v != "" {
+		fmt.Sscan(v, &dirGate)
+	}
+	if v := os.Getenv("FPLAM"); v != "" {
+		fmt.Sscanf(v, "%g,%g", &lamW, &lamExp)
+	}
+	if v := os.Getenv("FPFUSE"); v != "" {
+		var on int
+		fmt.Sscanf(v, "%d,%g,%g", &on, &fuseA0, &fuseW)
+		fuseFlow = on != 0
+	}
 }

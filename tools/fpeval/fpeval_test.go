@@ -127,18 +127,18 @@ var regression = map[string]struct {
 	ceiling float64 // extended-impostor EER
 }{
 	"fvc2002_db1_b": {500, 0.035}, // measured 2.14%
-	"fvc2002_db2_b": {569, 0.055}, // 3.96%
-	"fvc2002_db3_b": {500, 0.100}, // 7.50%
-	"fvc2002_db4_b": {500, 0.045}, // 2.71%
+	"fvc2002_db2_b": {569, 0.055}, // 3.93%
+	"fvc2002_db3_b": {500, 0.075}, // 5.42% (FVC EER 5.00%: the goal, on the 45-pair set)
+	"fvc2002_db4_b": {500, 0.030}, // 1.43%
 }
 
 // r307Ceiling is the regression ceiling of the extended EER on frames
 // emulated as the R307 module's (REGTERM_SOAK=1).
 var r307Ceiling = map[string]float64{
-	"fvc2002_db1_b": 0.045, // measured 2.50%
-	"fvc2002_db2_b": 0.065, // 4.29%
-	"fvc2002_db3_b": 0.130, // 9.64%
-	"fvc2002_db4_b": 0.045, // 2.50%
+	"fvc2002_db1_b": 0.040, // measured 2.57%
+	"fvc2002_db2_b": 0.060, // 4.29%
+	"fvc2002_db3_b": 0.110, // 8.57%
+	"fvc2002_db4_b": 0.040, // 2.22%
 }
 
 // TestRegressionFVC runs the FVC protocol on FVC2002 DB1_B (all four sets,

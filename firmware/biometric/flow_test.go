@@ -1,0 +1,184 @@
+package biometric
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// flowOf builds a w × h cell Flow (16 px cells at 500 dpi) whose
+// orientation at a cell centre (x, y up, as in Prepared) is th(x, y).
+func flowOf(w, h int, th func(x, y float64) float64) *Flow {
+	f := &Flow{Width: w, Height: h, Cell: 16, Dir: make([]uint8, w*h)}
+	for j := 0; j < h; j++ {
+		for i := 0; i < w; i++ {
+			a := th((float64(i)+0.5)*16, -(float64(j)+0.5)*16)
+			d := int(math.Round(a*180/math.Pi)) % 180
+			if d < 0 {
+				d += 180
+			}
+			f.Dir[j*w+i] = uint8(1 + d)
+		}
+	}
+	return f
+}
+
+func TestNewFlow(t *testing.T) {
+	// a uniform field at 30° in image coordinates (y down) is 150°
+	// counter-clockwise on screen; the cell with only background blocks is
+	// background
+	const bw, bh = 6, 4
+	c2, s2 := float32(math.Cos(math.Pi/3)), float32(math.Sin(math.Pi/3))
+	var cos2, sin2 []float32
+	var fg []bool
+	for k := 0; k < bw*bh; k++ {
+		cos2, sin2 = append(cos2, c2), append(sin2, s2)
+		fg = append(fg, k%bw >= 2) // the first column of cells is background
+	}
+	f := newFlow(bw, bh, cos2, sin2, fg, 1)
+	if f == nil || f.Width != 3 || f.Height != 2 || f.Cell != 16 || !f.valid() {
+		t.Fatalf("flow %+v", f)
+	}
+	for k, d := range f.Dir {
+		want := uint8(1 + 150)
+		if k%3 == 0 {
+			want = 0
+		}
+		if d != want {
+			t.Errorf("cell %d: %d, want %d", k, d, want)
+		}
+	}
+	// 569 dpi: the cell is 16 px at 500 dpi, more pixels of the image
+	if g := newFlow(bw, bh, cos2, sin2, fg, 500.0/569); math.Abs(g.Cell-16*569.0/500) > 1e-9 {
+		t.Errorf("cell at 569 dpi %g", g.Cell)
+	}
+	for _, bad := range []struct {
+		name       string
+		bw, bh     int
+		cos2, sin2 []float32
+		fg         []bool
+		scale      float64
+	}{
+		{"no blocks", 0, 0, nil, nil, nil, 1},
+		{"short field", bw, bh, cos2[:3], sin2, fg, 1},
+		{"zero scale", bw, bh, cos2, sin2, fg, 0},
+		{"NaN scale", bw, bh, cos2, sin2, fg, math.NaN()},
+	} {
+		if f := newFlow(bad.bw, bad.bh, bad.cos2, bad.sin2, bad.fg, bad.scale); f != nil {
+			t.Errorf("%s: %+v, want nil", bad.name, f)
+		}
+	}
+}
+
+func TestFlowAgreement(t *testing.T) {
+	probeTh := func(x, y float64) float64 { return 0.5 + 0.004*x - 0.003*y }
+	r := rigid{rot: 0.3, tx: 12, ty: -20}
+	r.cos, r.sin = float32(math.Cos(0.3)), float32(math.Sin(0.3))
+	// the candidate's field is the probe's seen through r: at candidate
+	// point q the orientation is the probe's at r(q) less the rotation
+	candTh := func(x, y float64) float64 {
+		px, py := r.apply(float32(x), float32(y))
+		return probeTh(float64(px), float64(py)) - 0.3
+	}
+	perp := func(x, y float64) float64 { return candTh(x, y) + math.Pi/2 }
+	p := Prepare(&Template{DPI: 500, Flow: flowOf(20, 24, probeTh)})
+	for _, tc := range []struct {
+		name   string
+		th     func(x, y float64) float64
+		lo, hi float64
+	}{
+		{"same ridges", candTh, 0.95, 1},
+		{"crossing ridges", perp, -1, -0.95},
+	} {
+		c := Prepare(&Template{DPI: 500, Flow: flowOf(20, 24, tc.th)})
+		a, n := p.flowAgreement(c, r)
+		if a < tc.lo || a > tc.hi || n < 100 {
+			t.Errorf("%s: agreement %.3f over %d cells, want %g..%g over ≥ 100", tc.name, a, n, tc.lo, tc.hi)
+		}
+	}
+	// no overlap: nothing to compare
+	far := r
+	far.tx += 5000
+	c := Prepare(&Template{DPI: 500, Flow: flowOf(20, 24, candTh)})
+	if a, n := p.flowAgreement(c, far); a != 0 || n != 0 {
+		t.Errorf("disjoint: %g over %d cells", a, n)
+	}
+}
+
+// A Flow from outside with inconsistent fields is ignored: the template
+// matches by its minutiae alone, and nothing panics.
+func TestFlowInvalid(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	base := randomTemplate(rng, 40, 300, 300)
+	other := transform(rng, base, 0.1, 5, -4, 0.1, 2)
+	want := Match(base, other)
+	for _, f := range []*Flow{
+		{Width: 3, Height: 3, Cell: 16, Dir: make([]uint8, 8)},
+		{Width: 3, Height: 3, Cell: 0, Dir: make([]uint8, 9)},
+		{Width: 3, Height: 3, Cell: math.NaN(), Dir: make([]uint8, 9)},
+		{Width: -3, Height: -3, Cell: 16, Dir: make([]uint8, 9)},
+		{Width: 1 << 20, Height: 1 << 20, Cell: 16},
+		{Width: 2, Height: 2, Cell: 16, Dir: []uint8{0, 0, 0, 0}}, // all background
+		{Width: 2, Height: 2, Cell: 16, Dir: []uint8{181, 200, 255, 0}},
+	} {
+		o := *other
+		o.Flow = f
+		if p := Prepare(&o); p.flow != nil {
+			t.Errorf("flow %+v prepared", f)
+		}
+		if got := Match(base, &o); got != want {
+			t.Errorf("flow %+v: score %g, without it %g", f, got, want)
+		}
+	}
+}
+
+// The flow term helps only when both templates carry one; a reference
+// read from a record (no Flow) still matches a live template by minutiae.
+func TestFlowOptional(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	base := randomTemplate(rng, 40, 300, 300)
+	other := transform(rng, base, 0, 0, 0, 0.1, 2)
+	th := func(x, y float64) float64 { return 0.3 + 0.002*x }
+	base.Flow = flowOf(19, 19, th)
+	other.Flow = flowOf(19, 19, th)
+	with := Match(base, other)
+	rec := *base
+	rec.Flow = nil
+	without := Match(&rec, other)
+	thr := ThresholdForFMR(1e-4)
+	if without < thr {
+		t.Errorf("without flow: %.1f < threshold %.1f", without, thr)
+	}
+	if with <= without {
+		t.Errorf("agreeing flow: %.1f, not above minutiae alone %.1f", with, without)
+	}
+	base.Wipe()
+	if base.Flow != nil || len(base.Minutiae) != 0 {
+		t.Errorf("wiped template keeps %+v", base)
+	}
+}
+
+// The unrolled cylinder similarity equals the general one.
+func TestCylSim1(t *testing.T) {
+	if mccWords != 1 {
+		t.Skip("cylinders of more than one word")
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	for k := 0; k < 2000; k++ {
+		var a, b cylinder
+		dense := rng.Uint64() | rng.Uint64()
+		a.valid[0], b.valid[0] = dense|rng.Uint64(), dense|rng.Uint64()
+		if k%7 == 0 {
+			b.valid[0] = rng.Uint64() & rng.Uint64()
+		}
+		for l := range a.bits {
+			a.bits[l][0], b.bits[l][0] = rng.Uint64()&rng.Uint64(), rng.Uint64()&rng.Uint64()
+		}
+		if k%11 == 0 {
+			b = a
+		}
+		if got, want := cylSim1(&a, &b), cylSimN(&a, &b); got != want {
+			t.Fatalf("case %d: %g, want %g", k, got, want)
+		}
+	}
+}
