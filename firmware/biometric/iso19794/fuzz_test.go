@@ -18,6 +18,10 @@ func addSeeds(f *testing.F) {
 	if b, err := r.Encode(); err == nil {
 		f.Add(b)
 	}
+	if b, err := EncodeTemplate(flowTemplate(), ISO2005, nil); err == nil {
+		f.Add(b)
+		f.Add(b[:len(b)-3])
+	}
 	// the NIST records when the shared data folder is there
 	for _, p := range []string{"templates/libbiomeval/fmr.iso2005", "templates/libbiomeval/fmr.ansi2004", "minex-samples/iso_fingerjetfx/a001_04p.ist"} {
 		if b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "shared", "data", "fingerprints", p)); err == nil {

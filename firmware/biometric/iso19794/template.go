@@ -21,6 +21,9 @@ type Opts struct {
 	// limit), keeps the 255 of highest quality (ties: the earlier one) in
 	// their original order instead of failing with ErrInvalid.
 	KeepBest bool
+	// OmitFlow leaves the template's orientation field (biometric.Flow,
+	// written as a FlowArea extended data area) out of the record.
+	OmitFlow bool
 }
 
 // DPIToPPCM converts dots per inch to the records' pixels per centimetre.
@@ -55,6 +58,8 @@ func RadiansToAngle(rad float64, f Format) uint8 {
 // Template returns view i of r as a biometric.Template. The template's
 // DPI comes from the x resolution; when the y resolution differs, y
 // coordinates, the height and the angles are rescaled to square pixels.
+// A FlowArea at the start of the view's extended data becomes the
+// template's Flow (a malformed one is ErrFormat).
 func (r *Record) Template(i int) (*biometric.Template, error) {
 	if i < 0 || i >= len(r.Views) {
 		return nil, fmt.Errorf("%w: view %d of %d", ErrNoView, i, len(r.Views))
@@ -88,6 +93,13 @@ func (r *Record) Template(i int) (*biometric.Template, error) {
 			Kind:    biometric.Kind(m.Type),
 			Quality: m.Quality,
 		}
+	}
+	f, err := parseFlow(v.Extended)
+	if err != nil {
+		return nil, fmt.Errorf("%w: view %d", err, i)
+	}
+	if r.XRes == r.YRes { // a flow of non-square pixels is left out
+		t.Flow = f
 	}
 	return t, nil
 }
@@ -146,6 +158,13 @@ func FromTemplate(t *biometric.Template, f Format, o *Opts) (*Record, error) {
 			Angle:   RadiansToAngle(m.Angle, f),
 			Quality: m.Quality,
 		}
+	}
+	if t.Flow != nil && !o.OmitFlow {
+		ext, err := appendFlow(nil, t.Flow)
+		if err != nil {
+			return nil, err
+		}
+		v.Extended = ext
 	}
 	r.Views = []View{v}
 	return r, nil
