@@ -8,6 +8,20 @@ import (
 
 var periodStep = 1
 
+// periodPrior is the weight (in blocks) of the image's median period in
+// each block's local average.
+var periodPrior float32 = 1
+
+// periodR is the radius in blocks of the local period average.
+var periodR = 2
+
+// periodStrict accepts a block's period estimate only from a regular wave
+// (three or more peaks, each spacing within periodTol of the mean).
+var (
+	periodStrict         = true
+	periodTol    float32 = 0.35
+)
+
 // Enhancement filter shape: the Gaussian along the ridges (pixels) and the
 // Gabor envelope across them (fraction of the ridge period).
 var (
@@ -63,6 +77,21 @@ func estimatePeriod(n *plane, f *field) {
 				continue
 			}
 			p := float32(peaks[len(peaks)-1]-peaks[0]) / float32(len(peaks)-1)
+			if periodStrict {
+				// a regular wave only: three peaks or more, evenly spaced
+				if len(peaks) < 3 {
+					continue
+				}
+				irregular := false
+				for i := 1; i < len(peaks); i++ {
+					if d := float32(peaks[i]-peaks[i-1]) - p; d > periodTol*p || d < -periodTol*p {
+						irregular = true
+					}
+				}
+				if irregular {
+					continue
+				}
+			}
 			if p >= minPeriod && p <= maxPeriod {
 				raw[k] = p
 				valid = append(valid, p)
@@ -74,7 +103,7 @@ func estimatePeriod(n *plane, f *field) {
 		sort.Slice(valid, func(i, j int) bool { return valid[i] < valid[j] })
 		med = valid[len(valid)/2]
 	}
-	const r = 2
+	r := periodR
 	for by := 0; by < f.bh; by++ {
 		for bx := 0; bx < f.bw; bx++ {
 			var s, c float32
@@ -91,7 +120,7 @@ func estimatePeriod(n *plane, f *field) {
 			}
 			p := med
 			if c >= 3-float32(periodStep-1) {
-				p = (s + med) / (c + 1)
+				p = (s + periodPrior*med) / (c + periodPrior)
 			}
 			f.period[by*f.bw+bx] = p
 		}
@@ -230,19 +259,23 @@ func enhance(n *plane, f *field) (*plane, []bool) {
 		}
 	}
 	sm := make([]float32, pw*ph)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if !near[y*w+x] {
-				continue
+	if curvedAlong {
+		smoothCurved(src, sm, w, h, pw, near, f)
+	} else {
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				if !near[y*w+x] {
+					continue
+				}
+				o := obin[y*w+x]
+				p := (y+padding)*pw + x + padding
+				var s float32
+				ws := wA[o]
+				for i, d := range offA[o] {
+					s += ws[i] * src[p+d]
+				}
+				sm[p] = s
 			}
-			o := obin[y*w+x]
-			p := (y+padding)*pw + x + padding
-			var s float32
-			ws := wA[o]
-			for i, d := range offA[o] {
-				s += ws[i] * src[p+d]
-			}
-			sm[p] = s
 		}
 	}
 	out := newPlane(w, h)
@@ -274,4 +307,93 @@ func enhance(n *plane, f *field) (*plane, []bool) {
 		}
 	}
 	return out, mask
+}
+
+// curvedAlong makes the along-ridge smoothing follow the orientation field
+// (a curved path through the cell centre) instead of a straight line, so
+// that it does not blur across ridges where they bend (cores, deltas).
+var curvedAlong = false
+
+// ridgeDir is the unit ridge direction at pixel (x, y), interpolated
+// between blocks in the doubled-angle representation.
+func (f *field) ridgeDir(x, y float64) (float64, float64) {
+	fx := x/blockSize - 0.5
+	fy := y/blockSize - 0.5
+	x0, y0 := int(math.Floor(fx)), int(math.Floor(fy))
+	ax, ay := fx-float64(x0), fy-float64(y0)
+	xa, xb := clamp(x0, 0, f.bw-1), clamp(x0+1, 0, f.bw-1)
+	ya, yb := clamp(y0, 0, f.bh-1)*f.bw, clamp(y0+1, 0, f.bh-1)*f.bw
+	w00, w10, w01, w11 := (1-ax)*(1-ay), ax*(1-ay), (1-ax)*ay, ax*ay
+	c := w00*float64(f.cos2[ya+xa]) + w10*float64(f.cos2[ya+xb]) + w01*float64(f.cos2[yb+xa]) + w11*float64(f.cos2[yb+xb])
+	s := w00*float64(f.sin2[ya+xa]) + w10*float64(f.sin2[ya+xb]) + w01*float64(f.sin2[yb+xa]) + w11*float64(f.sin2[yb+xb])
+	m := math.Hypot(c, s)
+	if m == 0 {
+		return 1, 0
+	}
+	c /= m
+	dx := math.Sqrt(math.Max(0, (1+c)/2))
+	dy := math.Sqrt(math.Max(0, (1-c)/2))
+	if s < 0 {
+		dx = -dx
+	}
+	return dx, dy
+}
+
+// smoothCurved writes into sm the Gaussian mean of src along the ridge
+// path through each 4x4 cell's centre.
+func smoothCurved(src, sm []float32, w, h, pw int, near []bool, f *field) {
+	const sub = 4
+	var wt [2*alongR + 1]float32
+	var sum float32
+	for m := -alongR; m <= alongR; m++ {
+		wt[m+alongR] = float32(math.Exp(-float64(m*m) / (2 * alongSigma * alongSigma)))
+		sum += wt[m+alongR]
+	}
+	for i := range wt {
+		wt[i] /= sum
+	}
+	var off [2*alongR + 1]int
+	for y0 := 0; y0 < h; y0 += sub {
+		for x0 := 0; x0 < w; x0 += sub {
+			if !near[y0*w+x0] && !near[min(y0+sub-1, h-1)*w+min(x0+sub-1, w-1)] {
+				continue
+			}
+			cx, cy := float64(x0)+sub/2, float64(y0)+sub/2
+			dx0, dy0 := f.ridgeDir(cx, cy)
+			off[alongR] = 0
+			for _, sg := range [2]float64{1, -1} {
+				px, py := cx, cy
+				dx, dy := sg*dx0, sg*dy0
+				for m := 1; m <= alongR; m++ {
+					px += dx
+					py += dy
+					ox := int(math.Floor(px - cx + 0.5))
+					oy := int(math.Floor(py - cy + 0.5))
+					k := alongR + m
+					if sg < 0 {
+						k = alongR - m
+					}
+					off[k] = oy*pw + ox
+					ndx, ndy := f.ridgeDir(px, py)
+					if ndx*dx+ndy*dy < 0 {
+						ndx, ndy = -ndx, -ndy
+					}
+					dx, dy = ndx, ndy
+				}
+			}
+			for y := y0; y < min(y0+sub, h); y++ {
+				for x := x0; x < min(x0+sub, w); x++ {
+					if !near[y*w+x] {
+						continue
+					}
+					p := (y+padding)*pw + x + padding
+					var s float32
+					for i, d := range off {
+						s += wt[i] * src[p+d]
+					}
+					sm[p] = s
+				}
+			}
+		}
+	}
 }

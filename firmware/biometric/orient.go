@@ -153,19 +153,17 @@ var (
 )
 
 // smoothOrientation smooths the doubled-angle vectors with a Gaussian over
-// blocks, weighting foreground blocks, and stores unit vectors.
+// blocks, weighting foreground blocks, and stores unit vectors. It does so
+// at two scales: the coarse field is used where the flow is regular, the
+// fine one where the raw orientations around a block disagree (cores,
+// deltas, high curvature), so that singular regions are not smoothed away.
 func smoothOrientation(f *field, rc, rs []float64) {
-	const r = 2
-	sigma := orientSigma
-	var wk [2*r + 1]float64
-	for i := -r; i <= r; i++ {
-		wk[i+r] = math.Exp(-float64(i*i) / (2 * sigma * sigma))
-	}
 	bw, bh := f.bw, f.bh
 	// Normalise the raw vectors by their energy so strong blocks do not
 	// dominate, but keep coherence as weight.
 	nc := make([]float64, len(rc))
 	ns := make([]float64, len(rs))
+	nw := make([]float64, len(rs))
 	for i := range rc {
 		m := math.Hypot(rc[i], rs[i])
 		if m > 0 {
@@ -175,45 +173,103 @@ func smoothOrientation(f *field, rc, rs []float64) {
 			}
 			nc[i] = rc[i] / m * wgt
 			ns[i] = rs[i] / m * wgt
+			nw[i] = wgt
 		}
 	}
-	for pass := 0; pass < orientPasses; pass++ {
-		tc := make([]float64, len(rc))
-		ts := make([]float64, len(rs))
-		for by := 0; by < bh; by++ {
-			for bx := 0; bx < bw; bx++ {
-				var c, s float64
-				for i := -r; i <= r; i++ {
-					x := clamp(bx+i, 0, bw-1)
-					k := by*bw + x
-					c += wk[i+r] * nc[k]
-					s += wk[i+r] * ns[k]
-				}
-				tc[by*bw+bx], ts[by*bw+bx] = c, s
-			}
-		}
-		for by := 0; by < bh; by++ {
-			for bx := 0; bx < bw; bx++ {
-				var c, s float64
-				for j := -r; j <= r; j++ {
-					y := clamp(by+j, 0, bh-1)
-					k := y*bw + bx
-					c += wk[j+r] * tc[k]
-					s += wk[j+r] * ts[k]
-				}
-				nc[by*bw+bx], ns[by*bw+bx] = c, s
-			}
-		}
+	cc, cs, cw := gaussVec(nc, ns, nw, bw, bh, orientSigma, orientPasses)
+	var fc, fs []float64
+	if fineSigma > 0 {
+		fc, fs, _ = gaussVec(nc, ns, nil, bw, bh, fineSigma, 1)
 	}
-	for i := range nc {
-		m := math.Hypot(nc[i], ns[i])
+	for i := range cc {
+		c, s := cc[i], cs[i]
+		if fc != nil && cw[i] > 0 {
+			// consistency of the raw orientations under the coarse kernel
+			k := math.Hypot(c, s) / cw[i]
+			a := math.Max(0, math.Min(1, (k-consLo)/(consHi-consLo)))
+			if a < 1 {
+				m := math.Hypot(c, s)
+				fm := math.Hypot(fc[i], fs[i])
+				if m > 0 && fm > 0 {
+					c = a*c/m + (1-a)*fc[i]/fm
+					s = a*s/m + (1-a)*fs[i]/fm
+				}
+			}
+		}
+		m := math.Hypot(c, s)
 		if m > 0 {
-			f.cos2[i] = float32(nc[i] / m)
-			f.sin2[i] = float32(ns[i] / m)
+			f.cos2[i] = float32(c / m)
+			f.sin2[i] = float32(s / m)
 		} else {
 			f.cos2[i] = 1
 		}
 	}
+}
+
+// Two-scale orientation: the fine Gaussian σ in blocks (0: off) and the
+// consistency range over which the coarse field takes over.
+var (
+	fineSigma = 0.0
+	consLo    = 0.3
+	consHi    = 0.7
+)
+
+// gaussVec smooths the vector field (c, s) and, if w is not nil, the
+// weights w with a separable Gaussian of σ blocks, passes times.
+func gaussVec(c0, s0, w0 []float64, bw, bh int, sigma float64, passes int) (c, s, w []float64) {
+	r := min(2, int(math.Ceil(2*sigma)))
+	wk := make([]float64, 2*r+1)
+	for i := -r; i <= r; i++ {
+		wk[i+r] = math.Exp(-float64(i*i) / (2 * sigma * sigma))
+	}
+	c = append([]float64(nil), c0...)
+	s = append([]float64(nil), s0...)
+	if w0 != nil {
+		w = append([]float64(nil), w0...)
+	}
+	tc := make([]float64, len(c))
+	ts := make([]float64, len(c))
+	var tw []float64
+	if w != nil {
+		tw = make([]float64, len(c))
+	}
+	for pass := 0; pass < passes; pass++ {
+		for by := 0; by < bh; by++ {
+			for bx := 0; bx < bw; bx++ {
+				var a, b, d float64
+				for i := -r; i <= r; i++ {
+					k := by*bw + clamp(bx+i, 0, bw-1)
+					a += wk[i+r] * c[k]
+					b += wk[i+r] * s[k]
+					if w != nil {
+						d += wk[i+r] * w[k]
+					}
+				}
+				tc[by*bw+bx], ts[by*bw+bx] = a, b
+				if w != nil {
+					tw[by*bw+bx] = d
+				}
+			}
+		}
+		for by := 0; by < bh; by++ {
+			for bx := 0; bx < bw; bx++ {
+				var a, b, d float64
+				for j := -r; j <= r; j++ {
+					k := clamp(by+j, 0, bh-1)*bw + bx
+					a += wk[j+r] * tc[k]
+					b += wk[j+r] * ts[k]
+					if w != nil {
+						d += wk[j+r] * tw[k]
+					}
+				}
+				c[by*bw+bx], s[by*bw+bx] = a, b
+				if w != nil {
+					w[by*bw+bx] = d
+				}
+			}
+		}
+	}
+	return c, s, w
 }
 
 // minCoherence is the orientation coherence a foreground block needs
