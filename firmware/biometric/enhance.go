@@ -12,6 +12,9 @@ var periodStep = 1
 // each block's local average.
 var periodPrior float32 = 1
 
+// periodSubpixel refines the first and last peak of the signature.
+var periodSubpixel = false
+
 // periodR is the radius in blocks of the local period average.
 var periodR = 2
 
@@ -33,6 +36,12 @@ const (
 	minPeriod = 5.0  // shortest ridge period considered, pixels at 500 dpi
 	maxPeriod = 15.0 // longest
 	defPeriod = 9.0
+)
+
+// roundOff makes truncation round to nearest for coordinates > -roundOff.
+const (
+	roundOff  = 64
+	roundBias = roundOff + 0.5
 )
 
 // estimatePeriod fills f.period from the x-signature of each foreground
@@ -59,9 +68,11 @@ func estimatePeriod(n *plane, f *field) {
 			for i := range sig {
 				tt := float64(i - 16)
 				var s float32
+				px, py := cx+tt*nx+roundBias, cy+tt*ny+roundBias
 				for m := -6; m <= 6; m += 2 {
-					x := int(math.Round(cx + tt*nx + float64(m)*dx))
-					y := int(math.Round(cy + tt*ny + float64(m)*dy))
+					// rounding by truncation: the offset keeps it positive
+					x := int(px+float64(m)*dx) - roundOff
+					y := int(py+float64(m)*dy) - roundOff
 					s += n.at(x, y)
 				}
 				sig[i] = s
@@ -77,6 +88,23 @@ func estimatePeriod(n *plane, f *field) {
 				continue
 			}
 			p := float32(peaks[len(peaks)-1]-peaks[0]) / float32(len(peaks)-1)
+			if periodSubpixel {
+				// parabolic refinement of the first and last peak
+				ref := func(i int) float32 {
+					if i < 3 || i > len(sig)-4 {
+						return float32(i)
+					}
+					am := sig[i-2] + 2*sig[i-1] + sig[i]
+					a0 := sig[i-1] + 2*sig[i] + sig[i+1]
+					ap := sig[i] + 2*sig[i+1] + sig[i+2]
+					d := am - 2*a0 + ap
+					if d >= 0 {
+						return float32(i)
+					}
+					return float32(i) + 0.5*(am-ap)/d
+				}
+				p = (ref(peaks[len(peaks)-1]) - ref(peaks[0])) / float32(len(peaks)-1)
+			}
 			if periodStrict {
 				// a regular wave only: three peaks or more, evenly spaced
 				if len(peaks) < 3 {

@@ -174,6 +174,9 @@ func TestTune(t *testing.T) {
 		fmt.Sscanf(v, "%d,%g", &on, &periodTol)
 		periodStrict = on == 1
 	}
+	if v := os.Getenv("FPSUBPIX"); v != "" {
+		periodSubpixel = v == "1"
+	}
 	if v := os.Getenv("FPPRIOR"); v != "" {
 		fmt.Sscanf(v, "%g,%d", &periodPrior, &periodR)
 	}
