@@ -286,142 +286,80 @@ func enhance(n *plane, f *field) (*plane, []bool) {
 			wA[o] = append(wA[o], t.w)
 		}
 	}
+	// Runs of pixels with the same kernel are filtered tap by tap (the
+	// same sums in the same order as pixel by pixel, but contiguous).
 	sm := make([]float32, pw*ph)
-	if curvedAlong {
-		smoothCurved(src, sm, w, h, pw, near, f)
-	} else {
-		for y := 0; y < h; y++ {
-			for x := 0; x < w; x++ {
-				if !near[y*w+x] {
-					continue
-				}
-				o := obin[y*w+x]
-				p := (y+padding)*pw + x + padding
-				var s float32
-				ws := wA[o]
-				for i, d := range offA[o] {
-					s += ws[i] * src[p+d]
-				}
-				sm[p] = s
+	for y := 0; y < h; y++ {
+		row := y * w
+		for x := 0; x < w; {
+			if !near[row+x] {
+				x++
+				continue
 			}
+			o := obin[row+x]
+			xe := x + 1
+			for xe < w && near[row+xe] && obin[row+xe] == o {
+				xe++
+			}
+			p := (y+padding)*pw + x + padding
+			acc := sm[p : p+xe-x]
+			ws := wA[o]
+			for i, d := range offA[o] {
+				wt := ws[i]
+				in := src[p+d : p+d+len(acc)]
+				for k := range acc {
+					acc[k] += wt * in[k]
+				}
+			}
+			x = xe
 		}
 	}
 	out := newPlane(w, h)
 	var offX [nOrient][nPeriod][]int
+	var wX [nOrient][nPeriod][]float32
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if !mask[y*w+x] {
+		row := y * w
+		brow := (y / blockSize) * f.bw
+		for x := 0; x < w; {
+			if !mask[row+x] {
+				x++
 				continue
 			}
-			o := obin[y*w+x]
-			per := f.period[(y/blockSize)*f.bw+x/blockSize]
+			o := obin[row+x]
+			// the period is constant over a block: a run ends at the
+			// block's right edge at the latest
+			bend := min(w, (x/blockSize+1)*blockSize)
+			xe := x + 1
+			for xe < bend && mask[row+xe] && obin[row+xe] == o {
+				xe++
+			}
+			per := f.period[brow+x/blockSize]
 			pi := int((per-minPeriod)/periodBin + 0.5)
 			pi = clamp(pi, 0, nPeriod-1)
-			ks := acrossK[o][pi]
 			offs := offX[o][pi]
 			if offs == nil {
+				ks := acrossK[o][pi]
 				offs = make([]int, len(ks))
+				wts := make([]float32, len(ks))
 				for i, t := range ks {
 					offs[i] = int(t.dy)*pw + int(t.dx)
+					wts[i] = t.w
 				}
 				offX[o][pi] = offs
+				wX[o][pi] = wts
 			}
+			wts := wX[o][pi]
 			p := (y+padding)*pw + x + padding
-			var s float32
+			acc := out.v[row+x : row+xe]
 			for i, d := range offs {
-				s += ks[i].w * sm[p+d]
+				wt := wts[i]
+				in := sm[p+d : p+d+len(acc)]
+				for k := range acc {
+					acc[k] += wt * in[k]
+				}
 			}
-			out.v[y*w+x] = s
+			x = xe
 		}
 	}
 	return out, mask
-}
-
-// curvedAlong makes the along-ridge smoothing follow the orientation field
-// (a curved path through the cell centre) instead of a straight line, so
-// that it does not blur across ridges where they bend (cores, deltas).
-var curvedAlong = false
-
-// ridgeDir is the unit ridge direction at pixel (x, y), interpolated
-// between blocks in the doubled-angle representation.
-func (f *field) ridgeDir(x, y float64) (float64, float64) {
-	fx := x/blockSize - 0.5
-	fy := y/blockSize - 0.5
-	x0, y0 := int(math.Floor(fx)), int(math.Floor(fy))
-	ax, ay := fx-float64(x0), fy-float64(y0)
-	xa, xb := clamp(x0, 0, f.bw-1), clamp(x0+1, 0, f.bw-1)
-	ya, yb := clamp(y0, 0, f.bh-1)*f.bw, clamp(y0+1, 0, f.bh-1)*f.bw
-	w00, w10, w01, w11 := (1-ax)*(1-ay), ax*(1-ay), (1-ax)*ay, ax*ay
-	c := w00*float64(f.cos2[ya+xa]) + w10*float64(f.cos2[ya+xb]) + w01*float64(f.cos2[yb+xa]) + w11*float64(f.cos2[yb+xb])
-	s := w00*float64(f.sin2[ya+xa]) + w10*float64(f.sin2[ya+xb]) + w01*float64(f.sin2[yb+xa]) + w11*float64(f.sin2[yb+xb])
-	m := math.Hypot(c, s)
-	if m == 0 {
-		return 1, 0
-	}
-	c /= m
-	dx := math.Sqrt(math.Max(0, (1+c)/2))
-	dy := math.Sqrt(math.Max(0, (1-c)/2))
-	if s < 0 {
-		dx = -dx
-	}
-	return dx, dy
-}
-
-// smoothCurved writes into sm the Gaussian mean of src along the ridge
-// path through each 4x4 cell's centre.
-func smoothCurved(src, sm []float32, w, h, pw int, near []bool, f *field) {
-	const sub = 4
-	var wt [2*alongR + 1]float32
-	var sum float32
-	for m := -alongR; m <= alongR; m++ {
-		wt[m+alongR] = float32(math.Exp(-float64(m*m) / (2 * alongSigma * alongSigma)))
-		sum += wt[m+alongR]
-	}
-	for i := range wt {
-		wt[i] /= sum
-	}
-	var off [2*alongR + 1]int
-	for y0 := 0; y0 < h; y0 += sub {
-		for x0 := 0; x0 < w; x0 += sub {
-			if !near[y0*w+x0] && !near[min(y0+sub-1, h-1)*w+min(x0+sub-1, w-1)] {
-				continue
-			}
-			cx, cy := float64(x0)+sub/2, float64(y0)+sub/2
-			dx0, dy0 := f.ridgeDir(cx, cy)
-			off[alongR] = 0
-			for _, sg := range [2]float64{1, -1} {
-				px, py := cx, cy
-				dx, dy := sg*dx0, sg*dy0
-				for m := 1; m <= alongR; m++ {
-					px += dx
-					py += dy
-					ox := int(math.Floor(px - cx + 0.5))
-					oy := int(math.Floor(py - cy + 0.5))
-					k := alongR + m
-					if sg < 0 {
-						k = alongR - m
-					}
-					off[k] = oy*pw + ox
-					ndx, ndy := f.ridgeDir(px, py)
-					if ndx*dx+ndy*dy < 0 {
-						ndx, ndy = -ndx, -ndy
-					}
-					dx, dy = ndx, ndy
-				}
-			}
-			for y := y0; y < min(y0+sub, h); y++ {
-				for x := x0; x < min(x0+sub, w); x++ {
-					if !near[y*w+x] {
-						continue
-					}
-					p := (y+padding)*pw + x + padding
-					var s float32
-					for i, d := range off {
-						s += wt[i] * src[p+d]
-					}
-					sm[p] = s
-				}
-			}
-		}
-	}
 }

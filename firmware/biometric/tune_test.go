@@ -183,9 +183,6 @@ func TestTune(t *testing.T) {
 	if v := os.Getenv("FPROOTS"); v != "" {
 		fmt.Sscan(v, &roots)
 	}
-	if v := os.Getenv("FPCURVE"); v != "" {
-		curvedAlong = v == "1"
-	}
 	if v := os.Getenv("FPBORDER"); v != "" {
 		fmt.Sscanf(v, "%d,%d,%d", &borderBlocks, &borderBif, &borderRay)
 	}
