@@ -2,7 +2,7 @@ package biometric
 
 import (
 	"math"
-	"sort"
+	"slices"
 )
 
 // blockSize is the side of the blocks the orientation field, frequency and
@@ -81,20 +81,25 @@ func estimateField(g *plane) *field {
 	sum2 := make([]float64, nb)
 	cnt := make([]float64, nb)
 	for y := 0; y < h; y++ {
-		by := y / blockSize
-		for x := 0; x < w; x++ {
-			bi := by*bw + x/blockSize
-			v := float64(g.v[y*w+x])
+		brow := (y / blockSize) * bw
+		row := g.v[y*w : (y+1)*w]
+		for x, v32 := range row {
+			bi := brow + x/blockSize
+			v := float64(v32)
 			sum[bi] += v
 			sum2[bi] += v * v
 			cnt[bi]++
-			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				continue
-			}
-			o := y*w + x
-			a, b, c := g.v[o-w-1], g.v[o-w], g.v[o-w+1]
-			d, e := g.v[o-1], g.v[o+1]
-			f0, g0, h0 := g.v[o+w-1], g.v[o+w], g.v[o+w+1]
+		}
+		if y == 0 || y == h-1 || w < 3 {
+			continue
+		}
+		up := g.v[(y-1)*w : y*w]
+		dn := g.v[(y+1)*w : (y+2)*w]
+		for x := 1; x < w-1; x++ {
+			bi := brow + x/blockSize
+			a, b, c := up[x-1], up[x], up[x+1]
+			d, e := row[x-1], row[x+1]
+			f0, g0, h0 := dn[x-1], dn[x], dn[x+1]
 			dx := float64((c + 2*e + h0) - (a + 2*d + f0))
 			dy := float64((f0 + 2*g0 + h0) - (a + 2*b + c))
 			gxx[bi] += dx * dx
@@ -286,8 +291,8 @@ var contrastFrac = 0.3
 // largest connected region kept.
 func segment(f *field) {
 	nb := f.bw * f.bh
-	cs := append([]float32(nil), f.contrast...)
-	sort.Slice(cs, func(i, j int) bool { return cs[i] < cs[j] })
+	cs := slices.Clone(f.contrast)
+	slices.Sort(cs)
 	hi := float64(cs[nb*95/100])
 	thr := math.Max(4, contrastFrac*hi)
 	fg := make([]bool, nb)
@@ -394,45 +399,35 @@ func segment(f *field) {
 }
 
 // borderDistance returns, per block, the distance in blocks to the nearest
-// background block or image edge (chessboard metric, capped).
+// background block or image edge (chessboard metric; the blocks outside
+// the image count as background): a forward and a backward raster pass.
 func (f *field) borderDistance() []uint8 {
-	nb := f.bw * f.bh
-	d := make([]uint8, nb)
-	for i := range d {
-		if f.fg[i] {
-			d[i] = 255
+	bw, bh := f.bw, f.bh
+	d := make([]uint8, bw*bh)
+	at := func(x, y int) uint8 {
+		if x < 0 || y < 0 || x >= bw || y >= bh {
+			return 0
+		}
+		return d[y*bw+x]
+	}
+	for by := 0; by < bh; by++ {
+		for bx := 0; bx < bw; bx++ {
+			k := by*bw + bx
+			if !f.fg[k] {
+				continue
+			}
+			m := min(at(bx-1, by), at(bx-1, by-1), at(bx, by-1), at(bx+1, by-1))
+			d[k] = min(m, 253) + 1
 		}
 	}
-	for pass := 0; pass < 2; pass++ {
-		for iter := 0; iter < f.bw*f.bh; iter++ {
-			changed := false
-			for by := 0; by < f.bh; by++ {
-				for bx := 0; bx < f.bw; bx++ {
-					k := by*f.bw + bx
-					if d[k] == 0 {
-						continue
-					}
-					m := uint8(255)
-					if bx == 0 || by == 0 || bx == f.bw-1 || by == f.bh-1 {
-						m = 1
-					} else {
-						for j := -1; j <= 1; j++ {
-							for i := -1; i <= 1; i++ {
-								if v := d[(by+j)*f.bw+bx+i]; v+1 < m && v < 255 {
-									m = v + 1
-								}
-							}
-						}
-					}
-					if m < d[k] {
-						d[k] = m
-						changed = true
-					}
-				}
+	for by := bh - 1; by >= 0; by-- {
+		for bx := bw - 1; bx >= 0; bx-- {
+			k := by*bw + bx
+			if d[k] == 0 {
+				continue
 			}
-			if !changed {
-				break
-			}
+			m := min(at(bx+1, by), at(bx+1, by+1), at(bx, by+1), at(bx-1, by+1))
+			d[k] = min(d[k], min(m, 253)+1)
 		}
 	}
 	return d
