@@ -115,7 +115,7 @@ var (
 var (
 	borderBif           = 2 // blocks from the border a bifurcation must be
 	borderRay           = 0 // an ending whose open end faces the border this close (px) is dropped
-	traceLength         = 12
+	traceLength         = 16
 	snapTol     float64 = 0.6
 )
 
