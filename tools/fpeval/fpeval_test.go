@@ -126,19 +126,19 @@ var regression = map[string]struct {
 	dpi     int
 	ceiling float64 // extended-impostor EER
 }{
-	"fvc2002_db1_b": {500, 0.035}, // measured 2.14%
-	"fvc2002_db2_b": {569, 0.055}, // 3.96%
-	"fvc2002_db3_b": {500, 0.100}, // 7.50%
-	"fvc2002_db4_b": {500, 0.045}, // 2.71%
+	"fvc2002_db1_b": {500, 0.035}, // measured 1.79%
+	"fvc2002_db2_b": {569, 0.055}, // 3.93%
+	"fvc2002_db3_b": {500, 0.085}, // 5.71%
+	"fvc2002_db4_b": {500, 0.045}, // 2.86%
 }
 
 // r307Ceiling is the regression ceiling of the extended EER on frames
 // emulated as the R307 module's (REGTERM_SOAK=1).
 var r307Ceiling = map[string]float64{
 	"fvc2002_db1_b": 0.045, // measured 2.50%
-	"fvc2002_db2_b": 0.065, // 4.29%
-	"fvc2002_db3_b": 0.130, // 9.64%
-	"fvc2002_db4_b": 0.045, // 2.50%
+	"fvc2002_db2_b": 0.065, // 4.69%
+	"fvc2002_db3_b": 0.125, // 9.29%
+	"fvc2002_db4_b": 0.045, // 2.14%
 }
 
 // TestRegressionFVC runs the FVC protocol on FVC2002 DB1_B (all four sets,
