@@ -97,7 +97,11 @@ func TestDebugDump(t *testing.T) {
 			wf.Close()
 			t.Logf("%s: %d minutiae -> %s", path, len(ms), name)
 		}
-		_, err = Extract(g, 500)
+		dpi := 500
+		if v := os.Getenv("FPDEBUG_DPI"); v != "" {
+			fmt.Sscan(v, &dpi)
+		}
+		_, err = Extract(g, dpi)
 		debugHook = nil
 		if err != nil {
 			t.Log(err)

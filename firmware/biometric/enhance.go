@@ -8,6 +8,23 @@ import (
 
 var periodStep = 1
 
+// periodPrior is the weight (in blocks) of the image's median period in
+// each block's local average.
+var periodPrior float32 = 1
+
+// periodSubpixel refines the first and last peak of the signature.
+var periodSubpixel = false
+
+// periodR is the radius in blocks of the local period average.
+var periodR = 2
+
+// periodStrict accepts a block's period estimate only from a regular wave
+// (three or more peaks, each spacing within periodTol of the mean).
+var (
+	periodStrict         = true
+	periodTol    float32 = 0.35
+)
+
 // Enhancement filter shape: the Gaussian along the ridges (pixels) and the
 // Gabor envelope across them (fraction of the ridge period).
 var (
@@ -19,6 +36,12 @@ const (
 	minPeriod = 5.0  // shortest ridge period considered, pixels at 500 dpi
 	maxPeriod = 15.0 // longest
 	defPeriod = 9.0
+)
+
+// roundOff makes truncation round to nearest for coordinates > -roundOff.
+const (
+	roundOff  = 64
+	roundBias = roundOff + 0.5
 )
 
 // estimatePeriod fills f.period from the x-signature of each foreground
@@ -45,9 +68,11 @@ func estimatePeriod(n *plane, f *field) {
 			for i := range sig {
 				tt := float64(i - 16)
 				var s float32
+				px, py := cx+tt*nx+roundBias, cy+tt*ny+roundBias
 				for m := -6; m <= 6; m += 2 {
-					x := int(math.Round(cx + tt*nx + float64(m)*dx))
-					y := int(math.Round(cy + tt*ny + float64(m)*dy))
+					// rounding by truncation: the offset keeps it positive
+					x := int(px+float64(m)*dx) - roundOff
+					y := int(py+float64(m)*dy) - roundOff
 					s += n.at(x, y)
 				}
 				sig[i] = s
@@ -63,6 +88,38 @@ func estimatePeriod(n *plane, f *field) {
 				continue
 			}
 			p := float32(peaks[len(peaks)-1]-peaks[0]) / float32(len(peaks)-1)
+			if periodSubpixel {
+				// parabolic refinement of the first and last peak
+				ref := func(i int) float32 {
+					if i < 3 || i > len(sig)-4 {
+						return float32(i)
+					}
+					am := sig[i-2] + 2*sig[i-1] + sig[i]
+					a0 := sig[i-1] + 2*sig[i] + sig[i+1]
+					ap := sig[i] + 2*sig[i+1] + sig[i+2]
+					d := am - 2*a0 + ap
+					if d >= 0 {
+						return float32(i)
+					}
+					return float32(i) + 0.5*(am-ap)/d
+				}
+				p = (ref(peaks[len(peaks)-1]) - ref(peaks[0])) / float32(len(peaks)-1)
+			}
+			if periodStrict {
+				// a regular wave only: three peaks or more, evenly spaced
+				if len(peaks) < 3 {
+					continue
+				}
+				irregular := false
+				for i := 1; i < len(peaks); i++ {
+					if d := float32(peaks[i]-peaks[i-1]) - p; d > periodTol*p || d < -periodTol*p {
+						irregular = true
+					}
+				}
+				if irregular {
+					continue
+				}
+			}
 			if p >= minPeriod && p <= maxPeriod {
 				raw[k] = p
 				valid = append(valid, p)
@@ -74,7 +131,7 @@ func estimatePeriod(n *plane, f *field) {
 		sort.Slice(valid, func(i, j int) bool { return valid[i] < valid[j] })
 		med = valid[len(valid)/2]
 	}
-	const r = 2
+	r := periodR
 	for by := 0; by < f.bh; by++ {
 		for bx := 0; bx < f.bw; bx++ {
 			var s, c float32
@@ -91,7 +148,7 @@ func estimatePeriod(n *plane, f *field) {
 			}
 			p := med
 			if c >= 3-float32(periodStep-1) {
-				p = (s + med) / (c + 1)
+				p = (s + periodPrior*med) / (c + periodPrior)
 			}
 			f.period[by*f.bw+bx] = p
 		}
@@ -229,48 +286,79 @@ func enhance(n *plane, f *field) (*plane, []bool) {
 			wA[o] = append(wA[o], t.w)
 		}
 	}
+	// Runs of pixels with the same kernel are filtered tap by tap (the
+	// same sums in the same order as pixel by pixel, but contiguous).
 	sm := make([]float32, pw*ph)
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if !near[y*w+x] {
+		row := y * w
+		for x := 0; x < w; {
+			if !near[row+x] {
+				x++
 				continue
 			}
-			o := obin[y*w+x]
+			o := obin[row+x]
+			xe := x + 1
+			for xe < w && near[row+xe] && obin[row+xe] == o {
+				xe++
+			}
 			p := (y+padding)*pw + x + padding
-			var s float32
+			acc := sm[p : p+xe-x]
 			ws := wA[o]
 			for i, d := range offA[o] {
-				s += ws[i] * src[p+d]
+				wt := ws[i]
+				in := src[p+d : p+d+len(acc)]
+				for k := range acc {
+					acc[k] += wt * in[k]
+				}
 			}
-			sm[p] = s
+			x = xe
 		}
 	}
 	out := newPlane(w, h)
 	var offX [nOrient][nPeriod][]int
+	var wX [nOrient][nPeriod][]float32
 	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if !mask[y*w+x] {
+		row := y * w
+		brow := (y / blockSize) * f.bw
+		for x := 0; x < w; {
+			if !mask[row+x] {
+				x++
 				continue
 			}
-			o := obin[y*w+x]
-			per := f.period[(y/blockSize)*f.bw+x/blockSize]
+			o := obin[row+x]
+			// the period is constant over a block: a run ends at the
+			// block's right edge at the latest
+			bend := min(w, (x/blockSize+1)*blockSize)
+			xe := x + 1
+			for xe < bend && mask[row+xe] && obin[row+xe] == o {
+				xe++
+			}
+			per := f.period[brow+x/blockSize]
 			pi := int((per-minPeriod)/periodBin + 0.5)
 			pi = clamp(pi, 0, nPeriod-1)
-			ks := acrossK[o][pi]
 			offs := offX[o][pi]
 			if offs == nil {
+				ks := acrossK[o][pi]
 				offs = make([]int, len(ks))
+				wts := make([]float32, len(ks))
 				for i, t := range ks {
 					offs[i] = int(t.dy)*pw + int(t.dx)
+					wts[i] = t.w
 				}
 				offX[o][pi] = offs
+				wX[o][pi] = wts
 			}
+			wts := wX[o][pi]
 			p := (y+padding)*pw + x + padding
-			var s float32
+			acc := out.v[row+x : row+xe]
 			for i, d := range offs {
-				s += ks[i].w * sm[p+d]
+				wt := wts[i]
+				in := sm[p+d : p+d+len(acc)]
+				for k := range acc {
+					acc[k] += wt * in[k]
+				}
 			}
-			out.v[y*w+x] = s
+			x = xe
 		}
 	}
 	return out, mask

@@ -82,51 +82,87 @@ func abs(v int) int {
 }
 
 // boxBlur returns the mean over a (2r+1)² window clipped to the raster,
-// separably: sums along the rows, then along the columns of those sums.
+// separably: running sums down the columns, then along the rows of those
+// sums, four rows at a time (independent running sums keep the CPU busy).
 func boxBlur(p *plane, r int) *plane {
 	if r <= 0 {
 		return p
 	}
 	w, h := p.w, p.h
-	rows := make([]float32, w*h)
-	pre := make([]float64, max(w, h)+1)
-	for y := 0; y < h; y++ {
-		row := p.v[y*w : (y+1)*w]
-		for x, v := range row {
-			pre[x+1] = pre[x] + float64(v)
-		}
-		out := rows[y*w : (y+1)*w]
-		for x := range out {
-			out[x] = float32(pre[min(w, x+r+1)] - pre[max(0, x-r)])
-		}
-	}
-	// columns: a running sum over the window of rows, row by row
-	res := newPlane(w, h)
+	vs := make([]float32, w*h)
 	col := make([]float64, w)
-	inv := make([]float64, w) // 1 / window width at x
-	for x := range inv {
-		inv[x] = 1 / float64(min(w, x+r+1)-max(0, x-r))
-	}
 	for y := 0; y < min(r, h); y++ {
-		for x, v := range rows[y*w : (y+1)*w] {
+		for x, v := range p.v[y*w : (y+1)*w] {
 			col[x] += float64(v)
 		}
 	}
 	for y := 0; y < h; y++ {
 		if a := y + r; a < h {
-			for x, v := range rows[a*w : (a+1)*w] {
+			for x, v := range p.v[a*w : (a+1)*w] {
 				col[x] += float64(v)
 			}
 		}
 		if d := y - r - 1; d >= 0 {
-			for x, v := range rows[d*w : (d+1)*w] {
+			for x, v := range p.v[d*w : (d+1)*w] {
 				col[x] -= float64(v)
 			}
 		}
 		iny := 1 / float64(min(h, y+r+1)-max(0, y-r))
-		out := res.v[y*w : (y+1)*w]
+		out := vs[y*w : (y+1)*w]
 		for x := range out {
-			out[x] = float32(col[x] * inv[x] * iny)
+			out[x] = float32(col[x] * iny)
+		}
+	}
+	inv := make([]float32, w) // 1 / window width at x
+	for x := range inv {
+		inv[x] = 1 / float32(min(w, x+r+1)-max(0, x-r))
+	}
+	res := newPlane(w, h)
+	y := 0
+	for ; y+4 <= h; y += 4 {
+		r0, r1, r2, r3 := vs[y*w:(y+1)*w], vs[(y+1)*w:(y+2)*w], vs[(y+2)*w:(y+3)*w], vs[(y+3)*w:(y+4)*w]
+		o0, o1, o2, o3 := res.v[y*w:(y+1)*w], res.v[(y+1)*w:(y+2)*w], res.v[(y+2)*w:(y+3)*w], res.v[(y+3)*w:(y+4)*w]
+		var s0, s1, s2, s3 float64
+		for x := 0; x < min(r, w); x++ {
+			s0 += float64(r0[x])
+			s1 += float64(r1[x])
+			s2 += float64(r2[x])
+			s3 += float64(r3[x])
+		}
+		for x := 0; x < w; x++ {
+			if a := x + r; a < w {
+				s0 += float64(r0[a])
+				s1 += float64(r1[a])
+				s2 += float64(r2[a])
+				s3 += float64(r3[a])
+			}
+			if d := x - r - 1; d >= 0 {
+				s0 -= float64(r0[d])
+				s1 -= float64(r1[d])
+				s2 -= float64(r2[d])
+				s3 -= float64(r3[d])
+			}
+			iv := inv[x]
+			o0[x] = float32(s0) * iv
+			o1[x] = float32(s1) * iv
+			o2[x] = float32(s2) * iv
+			o3[x] = float32(s3) * iv
+		}
+	}
+	for ; y < h; y++ {
+		rw, o := vs[y*w:(y+1)*w], res.v[y*w:(y+1)*w]
+		var s float64
+		for x := 0; x < min(r, w); x++ {
+			s += float64(rw[x])
+		}
+		for x := 0; x < w; x++ {
+			if a := x + r; a < w {
+				s += float64(rw[a])
+			}
+			if d := x - r - 1; d >= 0 {
+				s -= float64(rw[d])
+			}
+			o[x] = float32(s) * inv[x]
 		}
 	}
 	return res

@@ -113,7 +113,9 @@ var (
 // ridge; snapTol is the largest difference from the orientation field
 // that is snapped to it.
 var (
-	traceLength         = 12
+	borderBif           = 2 // blocks from the border a bifurcation must be
+	borderRay           = 0 // an ending whose open end faces the border this close (px) is dropped
+	traceLength         = 16
 	snapTol     float64 = 0.6
 )
 
@@ -296,7 +298,14 @@ func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 			continue
 		}
 		bi := (int(m.y)/blockSize)*f.bw + int(m.x)/blockSize
-		if int(bd[bi]) < borderBlocks {
+		need := borderBlocks
+		if m.kind == KindBifurcation {
+			need = borderBif
+		}
+		if int(bd[bi]) < need {
+			continue
+		}
+		if m.kind == KindEnding && borderRay > 0 && facesBorder(f, m.x, m.y, m.angle+math.Pi, borderRay) {
 			continue
 		}
 		// snap the direction to the smoothed orientation field
@@ -316,4 +325,17 @@ func findMinutiae(k *skel, f *field, bd []uint8) []rawMinutia {
 		out = append(out, m)
 	}
 	return out
+}
+
+// facesBorder reports whether the ray from (x, y) in direction a leaves
+// the foreground within n pixels: a ridge that ends there ends where the
+// print (or the image) does.
+func facesBorder(f *field, x, y, a float64, n int) bool {
+	dx, dy := math.Cos(a), math.Sin(a)
+	for r := 2; r <= n; r += 2 {
+		if !f.fgAt(int(math.Floor(x+float64(r)*dx+0.5)), int(math.Floor(y+float64(r)*dy+0.5))) {
+			return true
+		}
+	}
+	return false
 }

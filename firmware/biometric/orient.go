@@ -2,7 +2,7 @@ package biometric
 
 import (
 	"math"
-	"sort"
+	"slices"
 )
 
 // blockSize is the side of the blocks the orientation field, frequency and
@@ -81,20 +81,25 @@ func estimateField(g *plane) *field {
 	sum2 := make([]float64, nb)
 	cnt := make([]float64, nb)
 	for y := 0; y < h; y++ {
-		by := y / blockSize
-		for x := 0; x < w; x++ {
-			bi := by*bw + x/blockSize
-			v := float64(g.v[y*w+x])
+		brow := (y / blockSize) * bw
+		row := g.v[y*w : (y+1)*w]
+		for x, v32 := range row {
+			bi := brow + x/blockSize
+			v := float64(v32)
 			sum[bi] += v
 			sum2[bi] += v * v
 			cnt[bi]++
-			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				continue
-			}
-			o := y*w + x
-			a, b, c := g.v[o-w-1], g.v[o-w], g.v[o-w+1]
-			d, e := g.v[o-1], g.v[o+1]
-			f0, g0, h0 := g.v[o+w-1], g.v[o+w], g.v[o+w+1]
+		}
+		if y == 0 || y == h-1 || w < 3 {
+			continue
+		}
+		up := g.v[(y-1)*w : y*w]
+		dn := g.v[(y+1)*w : (y+2)*w]
+		for x := 1; x < w-1; x++ {
+			bi := brow + x/blockSize
+			a, b, c := up[x-1], up[x], up[x+1]
+			d, e := row[x-1], row[x+1]
+			f0, g0, h0 := dn[x-1], dn[x], dn[x+1]
 			dx := float64((c + 2*e + h0) - (a + 2*d + f0))
 			dy := float64((f0 + 2*g0 + h0) - (a + 2*b + c))
 			gxx[bi] += dx * dx
@@ -153,19 +158,17 @@ var (
 )
 
 // smoothOrientation smooths the doubled-angle vectors with a Gaussian over
-// blocks, weighting foreground blocks, and stores unit vectors.
+// blocks, weighting foreground blocks, and stores unit vectors. It does so
+// at two scales: the coarse field is used where the flow is regular, the
+// fine one where the raw orientations around a block disagree (cores,
+// deltas, high curvature), so that singular regions are not smoothed away.
 func smoothOrientation(f *field, rc, rs []float64) {
-	const r = 2
-	sigma := orientSigma
-	var wk [2*r + 1]float64
-	for i := -r; i <= r; i++ {
-		wk[i+r] = math.Exp(-float64(i*i) / (2 * sigma * sigma))
-	}
 	bw, bh := f.bw, f.bh
 	// Normalise the raw vectors by their energy so strong blocks do not
 	// dominate, but keep coherence as weight.
 	nc := make([]float64, len(rc))
 	ns := make([]float64, len(rs))
+	nw := make([]float64, len(rs))
 	for i := range rc {
 		m := math.Hypot(rc[i], rs[i])
 		if m > 0 {
@@ -175,45 +178,103 @@ func smoothOrientation(f *field, rc, rs []float64) {
 			}
 			nc[i] = rc[i] / m * wgt
 			ns[i] = rs[i] / m * wgt
+			nw[i] = wgt
 		}
 	}
-	for pass := 0; pass < orientPasses; pass++ {
-		tc := make([]float64, len(rc))
-		ts := make([]float64, len(rs))
-		for by := 0; by < bh; by++ {
-			for bx := 0; bx < bw; bx++ {
-				var c, s float64
-				for i := -r; i <= r; i++ {
-					x := clamp(bx+i, 0, bw-1)
-					k := by*bw + x
-					c += wk[i+r] * nc[k]
-					s += wk[i+r] * ns[k]
-				}
-				tc[by*bw+bx], ts[by*bw+bx] = c, s
-			}
-		}
-		for by := 0; by < bh; by++ {
-			for bx := 0; bx < bw; bx++ {
-				var c, s float64
-				for j := -r; j <= r; j++ {
-					y := clamp(by+j, 0, bh-1)
-					k := y*bw + bx
-					c += wk[j+r] * tc[k]
-					s += wk[j+r] * ts[k]
-				}
-				nc[by*bw+bx], ns[by*bw+bx] = c, s
-			}
-		}
+	cc, cs, cw := gaussVec(nc, ns, nw, bw, bh, orientSigma, orientPasses)
+	var fc, fs []float64
+	if fineSigma > 0 {
+		fc, fs, _ = gaussVec(nc, ns, nil, bw, bh, fineSigma, 1)
 	}
-	for i := range nc {
-		m := math.Hypot(nc[i], ns[i])
+	for i := range cc {
+		c, s := cc[i], cs[i]
+		if fc != nil && cw[i] > 0 {
+			// consistency of the raw orientations under the coarse kernel
+			k := math.Hypot(c, s) / cw[i]
+			a := math.Max(0, math.Min(1, (k-consLo)/(consHi-consLo)))
+			if a < 1 {
+				m := math.Hypot(c, s)
+				fm := math.Hypot(fc[i], fs[i])
+				if m > 0 && fm > 0 {
+					c = a*c/m + (1-a)*fc[i]/fm
+					s = a*s/m + (1-a)*fs[i]/fm
+				}
+			}
+		}
+		m := math.Hypot(c, s)
 		if m > 0 {
-			f.cos2[i] = float32(nc[i] / m)
-			f.sin2[i] = float32(ns[i] / m)
+			f.cos2[i] = float32(c / m)
+			f.sin2[i] = float32(s / m)
 		} else {
 			f.cos2[i] = 1
 		}
 	}
+}
+
+// Two-scale orientation: the fine Gaussian σ in blocks (0: off) and the
+// consistency range over which the coarse field takes over.
+var (
+	fineSigma = 0.0
+	consLo    = 0.3
+	consHi    = 0.7
+)
+
+// gaussVec smooths the vector field (c, s) and, if w is not nil, the
+// weights w with a separable Gaussian of σ blocks, passes times.
+func gaussVec(c0, s0, w0 []float64, bw, bh int, sigma float64, passes int) (c, s, w []float64) {
+	r := min(2, int(math.Ceil(2*sigma)))
+	wk := make([]float64, 2*r+1)
+	for i := -r; i <= r; i++ {
+		wk[i+r] = math.Exp(-float64(i*i) / (2 * sigma * sigma))
+	}
+	c = append([]float64(nil), c0...)
+	s = append([]float64(nil), s0...)
+	if w0 != nil {
+		w = append([]float64(nil), w0...)
+	}
+	tc := make([]float64, len(c))
+	ts := make([]float64, len(c))
+	var tw []float64
+	if w != nil {
+		tw = make([]float64, len(c))
+	}
+	for pass := 0; pass < passes; pass++ {
+		for by := 0; by < bh; by++ {
+			for bx := 0; bx < bw; bx++ {
+				var a, b, d float64
+				for i := -r; i <= r; i++ {
+					k := by*bw + clamp(bx+i, 0, bw-1)
+					a += wk[i+r] * c[k]
+					b += wk[i+r] * s[k]
+					if w != nil {
+						d += wk[i+r] * w[k]
+					}
+				}
+				tc[by*bw+bx], ts[by*bw+bx] = a, b
+				if w != nil {
+					tw[by*bw+bx] = d
+				}
+			}
+		}
+		for by := 0; by < bh; by++ {
+			for bx := 0; bx < bw; bx++ {
+				var a, b, d float64
+				for j := -r; j <= r; j++ {
+					k := clamp(by+j, 0, bh-1)*bw + bx
+					a += wk[j+r] * tc[k]
+					b += wk[j+r] * ts[k]
+					if w != nil {
+						d += wk[j+r] * tw[k]
+					}
+				}
+				c[by*bw+bx], s[by*bw+bx] = a, b
+				if w != nil {
+					w[by*bw+bx] = d
+				}
+			}
+		}
+	}
+	return c, s, w
 }
 
 // minCoherence is the orientation coherence a foreground block needs
@@ -230,8 +291,8 @@ var contrastFrac = 0.3
 // largest connected region kept.
 func segment(f *field) {
 	nb := f.bw * f.bh
-	cs := append([]float32(nil), f.contrast...)
-	sort.Slice(cs, func(i, j int) bool { return cs[i] < cs[j] })
+	cs := slices.Clone(f.contrast)
+	slices.Sort(cs)
 	hi := float64(cs[nb*95/100])
 	thr := math.Max(4, contrastFrac*hi)
 	fg := make([]bool, nb)
@@ -338,45 +399,35 @@ func segment(f *field) {
 }
 
 // borderDistance returns, per block, the distance in blocks to the nearest
-// background block or image edge (chessboard metric, capped).
+// background block or image edge (chessboard metric; the blocks outside
+// the image count as background): a forward and a backward raster pass.
 func (f *field) borderDistance() []uint8 {
-	nb := f.bw * f.bh
-	d := make([]uint8, nb)
-	for i := range d {
-		if f.fg[i] {
-			d[i] = 255
+	bw, bh := f.bw, f.bh
+	d := make([]uint8, bw*bh)
+	at := func(x, y int) uint8 {
+		if x < 0 || y < 0 || x >= bw || y >= bh {
+			return 0
+		}
+		return d[y*bw+x]
+	}
+	for by := 0; by < bh; by++ {
+		for bx := 0; bx < bw; bx++ {
+			k := by*bw + bx
+			if !f.fg[k] {
+				continue
+			}
+			m := min(at(bx-1, by), at(bx-1, by-1), at(bx, by-1), at(bx+1, by-1))
+			d[k] = min(m, 253) + 1
 		}
 	}
-	for pass := 0; pass < 2; pass++ {
-		for iter := 0; iter < f.bw*f.bh; iter++ {
-			changed := false
-			for by := 0; by < f.bh; by++ {
-				for bx := 0; bx < f.bw; bx++ {
-					k := by*f.bw + bx
-					if d[k] == 0 {
-						continue
-					}
-					m := uint8(255)
-					if bx == 0 || by == 0 || bx == f.bw-1 || by == f.bh-1 {
-						m = 1
-					} else {
-						for j := -1; j <= 1; j++ {
-							for i := -1; i <= 1; i++ {
-								if v := d[(by+j)*f.bw+bx+i]; v+1 < m && v < 255 {
-									m = v + 1
-								}
-							}
-						}
-					}
-					if m < d[k] {
-						d[k] = m
-						changed = true
-					}
-				}
+	for by := bh - 1; by >= 0; by-- {
+		for bx := bw - 1; bx >= 0; bx-- {
+			k := by*bw + bx
+			if d[k] == 0 {
+				continue
 			}
-			if !changed {
-				break
-			}
+			m := min(at(bx+1, by), at(bx+1, by+1), at(bx, by+1), at(bx-1, by+1))
+			d[k] = min(d[k], min(m, 253)+1)
 		}
 	}
 	return d

@@ -14,11 +14,37 @@ import (
 
 var symmetric = os.Getenv("FPSYM") != ""
 
+var rateStats func(genuine bool, rate float64)
+
 type tuneSet struct {
 	name   string
 	dpi    int
 	finger []int
 	tpl    []*Template
+	img    []*image.Gray
+}
+
+// jitter re-extracts every image cropped by a few pixels at the top left
+// (pass j > 0; a different offset per image), which moves the block grid:
+// the EER averaged over such passes is far less noisy than one pass.
+func (ts *tuneSet) jitter(j int) {
+	for i, g := range ts.img {
+		if j == 0 {
+			tp, err := Extract(g, ts.dpi)
+			if err != nil {
+				tp = &Template{}
+			}
+			ts.tpl[i] = tp
+			continue
+		}
+		dx, dy := 1+(i*3+j*5)%7, 1+(i*5+j*2+j*j)%7
+		sub := g.SubImage(image.Rect(g.Rect.Min.X+dx, g.Rect.Min.Y+dy, g.Rect.Max.X, g.Rect.Max.Y)).(*image.Gray)
+		tp, err := Extract(sub, ts.dpi)
+		if err != nil {
+			tp = &Template{}
+		}
+		ts.tpl[i] = tp
+	}
 }
 
 func loadTuneSet(t *testing.T, dir string, dpi int) *tuneSet {
@@ -47,6 +73,7 @@ func loadTuneSet(t *testing.T, dir string, dpi int) *tuneSet {
 		}
 		ts.finger = append(ts.finger, fi)
 		ts.tpl = append(ts.tpl, tp)
+		ts.img = append(ts.img, g)
 	}
 	return ts
 }
@@ -56,9 +83,23 @@ func (ts *tuneSet) scores() (gen, imp []float64) {
 	for i, t := range ts.tpl {
 		prep[i] = Prepare(t)
 	}
+	var best, rate float64
+	if rateStats != nil {
+		diagHook = func(m, po, co int) {
+			v := float64(m*m) / math.Sqrt(math.Max(float64(po), minOv)*math.Max(float64(co), minOv))
+			if v > best {
+				best, rate = v, float64(m)/math.Sqrt(math.Max(float64(po), 1)*math.Max(float64(co), 1))
+			}
+		}
+		defer func() { diagHook = nil }()
+	}
 	for i := range prep {
 		for j := i + 1; j < len(prep); j++ {
+			best, rate = 0, 0
 			s := prep[i].matchRaw(prep[j])
+			if rateStats != nil {
+				rateStats(ts.finger[i] == ts.finger[j], rate)
+			}
 			if symmetric {
 				s = (s + prep[j].matchRaw(prep[i])) / 2
 			}
@@ -125,8 +166,30 @@ func TestTune(t *testing.T) {
 	if v := os.Getenv("FPCONTRAST"); v != "" {
 		fmt.Sscan(v, &contrastFrac)
 	}
+	if v := os.Getenv("FPFINE"); v != "" {
+		fmt.Sscanf(v, "%g,%g,%g", &fineSigma, &consLo, &consHi)
+	}
+	if v := os.Getenv("FPPSTRICT"); v != "" {
+		var on int
+		fmt.Sscanf(v, "%d,%g", &on, &periodTol)
+		periodStrict = on == 1
+	}
+	if v := os.Getenv("FPSUBPIX"); v != "" {
+		periodSubpixel = v == "1"
+	}
+	if v := os.Getenv("FPPRIOR"); v != "" {
+		fmt.Sscanf(v, "%g,%d", &periodPrior, &periodR)
+	}
+	if v := os.Getenv("FPROOTS"); v != "" {
+		fmt.Sscan(v, &roots)
+	}
 	if v := os.Getenv("FPBORDER"); v != "" {
-		fmt.Sscan(v, &borderBlocks)
+		fmt.Sscanf(v, "%d,%d,%d", &borderBlocks, &borderBif, &borderRay)
+	}
+	if v := os.Getenv("FPREFINE"); v != "" {
+		var c, p int
+		fmt.Sscanf(v, "%d,%d,%d,%g,%g,%g,%d", &refinePasses, &c, &p, &refineMix, &refineLo, &refineHi, &refineOrientPasses)
+		refineCoh, refinePeriod = c == 1, p == 1
 	}
 	matcherEnv()
 	root := testpeer.Data(t, "fingerprints")
@@ -138,12 +201,40 @@ func TestTune(t *testing.T) {
 		}
 		sets = append(sets, loadTuneSet(t, filepath.Join(root, db), dpi))
 	}
+	jitters := 1
+	if v := os.Getenv("FPJITTER"); v != "" {
+		fmt.Sscan(v, &jitters)
+	}
 	run := func(label string) {
 		var line []string
 		var sum float64
 		for _, s := range sets {
-			g, i := s.scores()
-			e := tuneEER(g, i)
+			var gr, ir, gn, in float64
+			if os.Getenv("FPRATE") != "" {
+				rateStats = func(g bool, r float64) {
+					if g {
+						gr, gn = gr+r, gn+1
+					} else {
+						ir, in = ir+r, in+1
+					}
+				}
+			}
+			var e float64
+			for j := 0; j < jitters; j++ {
+				if jitters > 1 {
+					s.jitter(j)
+				}
+				g, i := s.scores()
+				ej := tuneEER(g, i)
+				e += ej / float64(jitters)
+				if os.Getenv("FPJITTERV") != "" {
+					t.Logf("%s jitter %d: %.2f", s.name, j, 100*ej)
+				}
+			}
+			rateStats = nil
+			if gn > 0 {
+				line = append(line, sprintf("rate(g=%.3f i=%.3f)", gr/gn, ir/in))
+			}
 			sum += e
 			line = append(line, s.name[8:]+"="+ftoa(100*e))
 		}
