@@ -125,27 +125,28 @@ func TestSensorEmulation(t *testing.T) {
 var regression = map[string]struct {
 	dpi     int
 	ceiling float64 // extended-impostor EER
+	atGoal  bool    // the ceiling is the goal: always the full set
 }{
-	"fvc2002_db1_b": {500, 0.035}, // measured 2.14%
-	"fvc2002_db2_b": {569, 0.055}, // 3.93%
-	"fvc2002_db3_b": {500, 0.075}, // 5.42% (FVC EER 5.00%: the goal, on the 45-pair set)
-	"fvc2002_db4_b": {500, 0.030}, // 1.43%
+	"fvc2002_db1_b": {500, 0.025, false}, // measured 1.43% (FVC EER 4.44%: one of 45 impostors)
+	"fvc2002_db2_b": {569, 0.050, false}, // 3.57%
+	"fvc2002_db3_b": {500, 0.050, true},  // 4.64%: the goal, 5.0%, is the ceiling (FVC EER 5.00%)
+	"fvc2002_db4_b": {500, 0.030, false}, // 2.14%
 }
 
 // r307Ceiling is the regression ceiling of the extended EER on frames
 // emulated as the R307 module's (REGTERM_SOAK=1).
 var r307Ceiling = map[string]float64{
-	"fvc2002_db1_b": 0.040, // measured 2.57%
-	"fvc2002_db2_b": 0.060, // 4.29%
-	"fvc2002_db3_b": 0.110, // 8.57%
-	"fvc2002_db4_b": 0.040, // 2.22%
+	"fvc2002_db1_b": 0.035, // measured 2.14%
+	"fvc2002_db2_b": 0.050, // 3.57%
+	"fvc2002_db3_b": 0.085, // 6.79%
+	"fvc2002_db4_b": 0.030, // 1.77%
 }
 
 // TestRegressionFVC runs the FVC protocol on FVC2002 DB1_B (all four sets,
 // plain and emulated as R307 frames, with REGTERM_SOAK=1) and fails when
 // the extended EER rises above the regression ceiling.
 func TestRegressionFVC(t *testing.T) {
-	sets := []string{"fvc2002_db1_b"}
+	sets := []string{"fvc2002_db1_b", "fvc2002_db3_b"} // DB3: at its goal
 	if os.Getenv("REGTERM_SOAK") == "1" {
 		sets = []string{"fvc2002_db1_b", "fvc2002_db2_b", "fvc2002_db3_b", "fvc2002_db4_b"}
 	}
@@ -160,7 +161,7 @@ func TestRegressionFVC(t *testing.T) {
 				t.Fatalf("%d images, want 80", len(imgs))
 			}
 			rg := regression[set]
-			if raceEnabled && os.Getenv("REGTERM_SOAK") != "1" {
+			if raceEnabled && os.Getenv("REGTERM_SOAK") != "1" && !rg.atGoal {
 				// fingers 101-105 only: 140 genuine, 720 impostor pairs
 				var half []fvcImage
 				for _, im := range imgs {
