@@ -36,6 +36,9 @@ func ServePTY(s *Sim) (*PTY, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
+	// attached before ServePTY returns: a power cycle right after must
+	// not race the serving goroutine and send into nothing
+	s.attach(master, p.hostBaud)
 	go func() { p.done <- s.Serve(ctx, master, p.hostBaud) }()
 	return p, nil
 }

@@ -345,6 +345,15 @@ func (s *Sim) boot() {
 	}()
 }
 
+// attach sets the line the module writes to; bytes sent before (a boot
+// right after power-on) are lost, as on a wire nobody listens to.
+func (s *Sim) attach(w io.Writer, hostBaud func() int) {
+	s.mu.Lock()
+	s.w = w
+	s.hostBaud = hostBaud
+	s.mu.Unlock()
+}
+
 // Close stops the simulator.
 func (s *Sim) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
@@ -355,10 +364,7 @@ func (s *Sim) Close() error {
 // not nil, reports the rate the host set on the line (0 = unknown);
 // bytes are garbled both ways while it differs from the module's.
 func (s *Sim) Serve(ctx context.Context, rw io.ReadWriter, hostBaud func() int) error {
-	s.mu.Lock()
-	s.w = rw
-	s.hostBaud = hostBaud
-	s.mu.Unlock()
+	s.attach(rw, hostBaud)
 	go func() {
 		select {
 		case <-ctx.Done():
