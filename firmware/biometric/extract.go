@@ -85,35 +85,6 @@ func ExtractFeatures(img *image.Gray, dpi int) (*Features, error) {
 	n := normalize(st.gray, normRadius)
 	estimatePeriod(n, st.f)
 	e, _ := enhance(n, st.f)
-	for it := 0; it < refinePasses; it++ {
-		// the flow of the enhanced ridges is cleaner than that of the
-		// gray image where it is noisy: estimate it again and re-filter
-		ps := orientPasses
-		orientPasses = refineOrientPasses
-		f2 := estimateField(e)
-		orientPasses = ps
-		for i, v := range st.f.fg {
-			if v {
-				a := refineMix
-				if a < 0 {
-					// keep the first estimate where the gray image is coherent
-					a = max(0, min(1, (st.f.coh[i]-refineLo)/(refineHi-refineLo)))
-				}
-				c := a*st.f.cos2[i] + (1-a)*f2.cos2[i]
-				s := a*st.f.sin2[i] + (1-a)*f2.sin2[i]
-				if m := float32(math.Hypot(float64(c), float64(s))); m > 0 {
-					st.f.cos2[i], st.f.sin2[i] = c/m, s/m
-				}
-				if refineCoh {
-					st.f.coh[i] = f2.coh[i]
-				}
-			}
-		}
-		if refinePeriod {
-			estimatePeriod(n, st.f)
-		}
-		e, _ = enhance(n, st.f)
-	}
 	k := newSkel(e.w, e.h)
 	for y := 0; y < e.h; y++ {
 		for x := 0; x < e.w; x++ {
@@ -157,22 +128,6 @@ func ExtractFeatures(img *image.Gray, dpi int) (*Features, error) {
 	}
 	return ft, nil
 }
-
-// Orientation refinement (off): re-estimate the orientation field from
-// the enhanced image (refineMix: weight of the first estimate; < 0 mixes
-// by the gray image's coherence between refineLo and refineHi, with
-// refineOrientPasses smoothing passes), optionally the coherence and the
-// period too, and enhance again. Jittered extended EER (6 passes): one
-// refinement 2.04/2.75/6.95/2.71 % (DB1–DB4), mean 3.61, against 3.59
-// without: DB2 gains, DB3 loses, and R307 frames lose (mean 4.68 -> 4.88).
-var (
-	refinePasses               = 0
-	refineCoh                  = false
-	refinePeriod               = false
-	refineMix          float32 = 0
-	refineLo, refineHi float32 = 0.4, 0.8
-	refineOrientPasses         = 2
-)
 
 // debugHook, set by tests, sees the intermediate results.
 var debugHook func(a *analysis, enhanced *plane, skeleton *skel, ms []rawMinutia)

@@ -186,11 +186,6 @@ func TestTune(t *testing.T) {
 	if v := os.Getenv("FPBORDER"); v != "" {
 		fmt.Sscanf(v, "%d,%d,%d", &borderBlocks, &borderBif, &borderRay)
 	}
-	if v := os.Getenv("FPREFINE"); v != "" {
-		var c, p int
-		fmt.Sscanf(v, "%d,%d,%d,%g,%g,%g,%d", &refinePasses, &c, &p, &refineMix, &refineLo, &refineHi, &refineOrientPasses)
-		refineCoh, refinePeriod = c == 1, p == 1
-	}
 	matcherEnv()
 	root := testpeer.Data(t, "fingerprints")
 	var sets []*tuneSet
