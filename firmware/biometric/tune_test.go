@@ -236,18 +236,6 @@ func TestTune(t *testing.T) {
 		t.Logf("%-30s %s  mean=%s", label, strings.Join(line, " "), ftoa(100*sum/4))
 	}
 	run("base")
-	if os.Getenv("FPTUNE") == "norm" {
-		for _, m := range []int{1, 2, 3, 4} {
-			normMode = m
-			run("norm=" + itoa(m))
-		}
-		normMode = 5
-		for _, e := range []float64{0.8, 1.2} {
-			normExp = e
-			run("normExp=" + ftoa(e))
-		}
-		normMode = 0
-	}
 	if os.Getenv("FPTUNE") == "grid" {
 		for _, v := range []float64{6, 14} {
 			minOv = v
