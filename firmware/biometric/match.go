@@ -20,6 +20,7 @@ import (
 // Matcher parameters (pixels at 500 dpi, radians).
 var (
 	roots               = 8   // alignments tried per comparison
+	rootUnique          = 4   // roots are drawn from this many times as many best pairs, one per minutia
 	refineRoots         = 4   // of them, refined and scored
 	refineFrac          = 0.7 // and only those with this fraction of the most pairs
 	directDist  float32 = 20  // pairing distance under the root's alignment
@@ -202,6 +203,10 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 	var top [maxRoots]int32
 	var topV [maxRoots]float32
 	nr := min(roots, maxRoots)
+	nk := nr
+	if rootUnique > 1 {
+		nk = min(nr*rootUnique, maxRoots)
+	}
 	// minutiae are sorted by direction (Prepare): the candidates within
 	// the direction gate of a probe minutia are one circular run
 	gate := float32(dirGate)
@@ -232,10 +237,10 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 				}
 				v := cylSim(pc, cc)
 				row[j] = v
-				if v <= topV[nr-1] {
+				if v <= topV[nk-1] {
 					continue
 				}
-				k := nr - 1
+				k := nk - 1
 				for k > 0 && topV[k-1] < v {
 					topV[k], top[k] = topV[k-1], top[k-1]
 					k--
@@ -260,6 +265,26 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 	var seen [maxRoots][]int16
 	if len(s.seen) < nr*np {
 		s.seen = make([]int16, nr*np)
+	}
+	if nk > nr {
+		// distinct roots: each minutia roots at most one alignment
+		var usedP, usedC [maxRoots]int32
+		n := 0
+	sel:
+		for k := 0; k < nk && topV[k] > 0 && n < nr; k++ {
+			ip, ic := top[k]/int32(nc), top[k]%int32(nc)
+			for q := 0; q < n; q++ {
+				if usedP[q] == ip || usedC[q] == ic {
+					continue sel
+				}
+			}
+			usedP[n], usedC[n] = ip, ic
+			top[n], topV[n] = top[k], topV[k]
+			n++
+		}
+		for k := n; k < nk; k++ {
+			topV[k] = 0
+		}
 	}
 	for r := 0; r < nr && topV[r] > 0; r++ {
 		root := int(top[r])

@@ -101,7 +101,11 @@ func (ts *tuneSet) scores() (gen, imp []float64) {
 				rateStats(ts.finger[i] == ts.finger[j], rate)
 			}
 			if symmetric {
-				s = (s + prep[j].matchRaw(prep[i])) / 2
+				if os.Getenv("FPSYM") == "max" {
+					s = max(s, prep[j].matchRaw(prep[i]))
+				} else {
+					s = (s + prep[j].matchRaw(prep[i])) / 2
+				}
 			}
 			if ts.finger[i] == ts.finger[j] {
 				gen = append(gen, s)
@@ -335,6 +339,9 @@ func calibTable(name string, imp, gen []float64) string {
 func matcherEnv() {
 	if v := os.Getenv("FPROOTS"); v != "" {
 		fmt.Sscanf(v, "%d,%d", &roots, &refineRoots)
+	}
+	if v := os.Getenv("FPUNIQ"); v != "" {
+		fmt.Sscan(v, &rootUnique)
 	}
 	if v := os.Getenv("FPFRAC"); v != "" {
 		fmt.Sscan(v, &refineFrac)
