@@ -24,9 +24,9 @@ var (
 	refineRoots         = 4   // of them, refined and scored
 	refineFrac          = 0.7 // and only those with this fraction of the most pairs
 	directDist  float32 = 20  // pairing distance under the root's alignment
-	pairDist    float32 = 14  // pairing distance under the refitted alignment
+	pairDist    float32 = 10  // pairing distance under the refitted alignment
 	pairAngle   float32 = 0.5
-	keepDist    float32 = 14
+	keepDist    float32 = 10
 	minOv               = 10.0 // floor of the common-area minutiae count
 	lamW                = 0.5  // weight of the cylinder similarity in a pair's contribution
 	maxMinutiae         = 255

@@ -340,6 +340,12 @@ func matcherEnv() {
 	if v := os.Getenv("FPROOTS"); v != "" {
 		fmt.Sscanf(v, "%d,%d", &roots, &refineRoots)
 	}
+	if v := os.Getenv("FPLOCAL"); v != "" {
+		fmt.Sscanf(v, "%g,%g,%g", &localDist, &localReach, &pairAngle)
+	}
+	if v := os.Getenv("FPDIST"); v != "" {
+		fmt.Sscanf(v, "%g,%g,%g", &directDist, &pairDist, &keepDist)
+	}
 	if v := os.Getenv("FPUNIQ"); v != "" {
 		fmt.Sscan(v, &rootUnique)
 	}
