@@ -269,8 +269,9 @@ func itoa(v int) string { return sprintf("%d", v) }
 var sprintf = fmt.Sprintf
 
 // TestCalibrate prints the raw-score calibration tables from the extended
-// impostor scores of all four FVC2002 sets (FPCALIB=1): calibFlow for
-// templates that both carry a Flow, calib for minutiae alone.
+// impostor scores of all four FVC2002 sets (FPCALIB=1): calibPeriod for
+// templates that both carry a Flow with ridge periods, calibFlow for
+// Flows without, calib for minutiae alone.
 func TestCalibrate(t *testing.T) {
 	if os.Getenv("FPCALIB") == "" {
 		t.Skip("FPCALIB=1 to run")
@@ -285,12 +286,12 @@ func TestCalibrate(t *testing.T) {
 		}
 		sets = append(sets, loadTuneSet(t, filepath.Join(root, db), dpi))
 	}
-	defer func(v bool) { fuseFlow = v }(fuseFlow)
+	defer func(v, w bool) { fuseFlow, fusePeriod = v, w }(fuseFlow, fusePeriod)
 	for _, tab := range []struct {
-		name string
-		flow bool
-	}{{"calibFlow", true}, {"calib", false}} {
-		fuseFlow = tab.flow
+		name         string
+		flow, period bool
+	}{{"calibPeriod", true, true}, {"calibFlow", true, false}, {"calib", false, false}} {
+		fuseFlow, fusePeriod = tab.flow, tab.period
 		var imp, gen []float64
 		for _, s := range sets {
 			g, i := s.scores()
@@ -349,5 +350,10 @@ func matcherEnv() {
 		var on int
 		fmt.Sscanf(v, "%d,%g,%g", &on, &fuseA0, &fuseW)
 		fuseFlow = on != 0
+	}
+	if v := os.Getenv("FPPER"); v != "" {
+		var on int
+		fmt.Sscanf(v, "%d,%g,%g,%d", &on, &fusePC0, &fusePW, &periodClose)
+		fusePeriod = on != 0
 	}
 }
