@@ -111,7 +111,8 @@ func TestNewFlowPeriod(t *testing.T) {
 }
 
 // The period agreement is the fraction of the common cells whose ridge
-// periods agree within periodClose.
+// periods agree within periodClose, at the best common scale within
+// periodShift.
 func TestPeriodAgreement(t *testing.T) {
 	th := func(x, y float64) float64 { return 0.5 + 0.004*x }
 	per := func(x, y float64) float64 { return 8 + 0.01*x - 0.005*y }
@@ -125,7 +126,8 @@ func TestPeriodAgreement(t *testing.T) {
 	}{
 		{"same spacing", 1, 0.99, 1},
 		{"4 % wider", 1.04, 0.99, 1},
-		{"15 % wider", 1.15, 0, 0.01},
+		{"10 % wider (a scale within periodShift, then within periodClose)", 1.10, 0.99, 1},
+		{"18 % wider", 1.18, 0, 0.01},
 	} {
 		c := Prepare(&Template{DPI: 500, Flow: withPeriod(flowOf(20, 24, th), func(x, y float64) float64 { return tc.scale * per(x, y) })})
 		_, n, pc, pn := p.flowAgreement(c, id)

@@ -22,6 +22,24 @@ type tuneSet struct {
 	finger []int
 	tpl    []*Template
 	img    []*image.Gray
+	// other, when set, holds the candidates' templates (the same images
+	// extracted otherwise, e.g. at a mis-stated resolution)
+	other []*Template
+}
+
+// misScale re-extracts every image as if scanned at dpi·f into ts.other:
+// comparisons then pair a template at the right resolution with one whose
+// stated resolution is off by the factor f (two sensors, one
+// mis-calibrated).
+func (ts *tuneSet) misScale(f float64) {
+	ts.other = make([]*Template, len(ts.img))
+	for i, g := range ts.img {
+		tp, err := Extract(g, int(math.Round(float64(ts.dpi)*f)))
+		if err != nil {
+			tp = &Template{}
+		}
+		ts.other[i] = tp
+	}
 }
 
 // jitter re-extracts every image cropped by a few pixels at the top left
@@ -83,6 +101,13 @@ func (ts *tuneSet) scores() (gen, imp []float64) {
 	for i, t := range ts.tpl {
 		prep[i] = Prepare(t)
 	}
+	cand := prep
+	if ts.other != nil {
+		cand = make([]*Prepared, len(ts.other))
+		for i, t := range ts.other {
+			cand[i] = Prepare(t)
+		}
+	}
 	var best, rate float64
 	if rateStats != nil {
 		diagHook = func(m, po, co int) {
@@ -96,12 +121,12 @@ func (ts *tuneSet) scores() (gen, imp []float64) {
 	for i := range prep {
 		for j := i + 1; j < len(prep); j++ {
 			best, rate = 0, 0
-			s := prep[i].matchRaw(prep[j])
+			s := prep[i].matchRaw(cand[j])
 			if rateStats != nil {
 				rateStats(ts.finger[i] == ts.finger[j], rate)
 			}
 			if symmetric {
-				s = (s + prep[j].matchRaw(prep[i])) / 2
+				s = (s + prep[j].matchRaw(cand[i])) / 2
 			}
 			if ts.finger[i] == ts.finger[j] {
 				gen = append(gen, s)
@@ -199,6 +224,13 @@ func TestTune(t *testing.T) {
 	jitters := 1
 	if v := os.Getenv("FPJITTER"); v != "" {
 		fmt.Sscan(v, &jitters)
+	}
+	if v := os.Getenv("FPXSCALE"); v != "" {
+		var f float64
+		fmt.Sscan(v, &f)
+		for _, s := range sets {
+			s.misScale(f)
+		}
 	}
 	run := func(label string) {
 		var line []string
@@ -353,7 +385,7 @@ func matcherEnv() {
 	}
 	if v := os.Getenv("FPPER"); v != "" {
 		var on int
-		fmt.Sscanf(v, "%d,%g,%g,%d", &on, &fusePC0, &fusePW, &periodClose)
+		fmt.Sscanf(v, "%d,%g,%g,%d,%d", &on, &fusePC0, &fusePW, &periodClose, &periodShift)
 		fusePeriod = on != 0
 	}
 }
