@@ -251,6 +251,15 @@ func TestFlowOptional(t *testing.T) {
 	if s := Match(&pb, &po); s < thr {
 		t.Errorf("with periods: %.1f < threshold %.1f", s, thr)
 	}
+	pp, periods := Prepare(&pb), pb.Flow.Period
+	lper := pp.flow.lper
+	pb.Wipe()
+	pp.Wipe()
+	for i := range periods {
+		if periods[i] != 0 || lper[i] != 0 {
+			t.Fatalf("wiped periods keep cell %d: %d, %d", i, periods[i], lper[i])
+		}
+	}
 	base.Wipe()
 	if base.Flow != nil || len(base.Minutiae) != 0 {
 		t.Errorf("wiped template keeps %+v", base)
