@@ -6,19 +6,40 @@ import "math"
 // exceeded by an impostor with probability about 10^(-S/10): a threshold of
 // 30 means a false-match rate near 0.1%, 40 near 0.01%.
 
-// calibFlow and calib map raw scores (ascending) to -10·log10(FMR):
-// calibFlow for comparisons that carry the orientation-field term (both
-// templates have a Flow, as templates from Extract do), calib for minutiae
-// alone (a reference read from an ISO/ANSI record). Each is the empirical
+// calibPeriod, calibFlow and calib map raw scores (ascending) to
+// -10·log10(FMR): calibPeriod for comparisons that carry the
+// orientation-field and ridge-period terms (both templates have a Flow
+// with periods, as templates from Extract do), calibFlow for the
+// orientation term alone (a Flow without periods, from a record of an
+// older build), calib for minutiae alone (an ISO/ANSI record without
+// the flow). Each is the empirical
 // tail of the 11,520 cross-finger (impostor) comparisons of the four
 // FVC2002 "B" sets, measured by TestCalibrate (FPCALIB=1): the point for
 // S ≤ 30 is the impostor score exceeded by a fraction 10^(-S/10) of them
-// (with the flow term more than 10^(-0.25) of the impostors score 0: the
-// term sinks them below zero).
+// (with the flow term more than 10^(-0.25) of the impostors score 0, with
+// the period term too more than 10^(-0.75): the terms sink them below
+// zero).
 // The point for S = 40 comes from a straight-line fit of S against the raw
 // score over the 12 highest impostor scores (FMR 8.7·10⁻⁵ to 10⁻³), which
 // the log-linear tail follows; beyond it the slope of the 30–40 stretch
 // continues. Rerun the calibration whenever AlgorithmVersion changes.
+var calibPeriod = [][2]float64{
+	{0, 0},
+	{0.0000, 2.5},
+	{0.0000, 5.0},
+	{0.0000, 7.5},
+	{0.4043, 10.0},
+	{0.7625, 12.5},
+	{1.0993, 15.0},
+	{1.3583, 17.5},
+	{1.5844, 20.0},
+	{1.8154, 22.5},
+	{1.9873, 25.0},
+	{2.1067, 27.5},
+	{2.1704, 30.0},
+	{2.8497, 40.0},
+}
+
 var calibFlow = [][2]float64{
 	{0, 0},
 	{0.0000, 2.5},

@@ -10,7 +10,7 @@ import (
 
 // AlgorithmVersion names the extractor+matcher build; it goes into binding
 // records. Change it whenever extraction or scoring changes behaviour.
-const AlgorithmVersion = "regterm-fp-2"
+const AlgorithmVersion = "regterm-fp-3"
 
 // Errors returned by Extract.
 var (
@@ -104,7 +104,7 @@ func ExtractFeatures(img *image.Gray, dpi int) (*Features, error) {
 		raw = raw[:maxMinutia]
 	}
 	t := &Template{Width: b.Dx(), Height: b.Dy(), DPI: dpi}
-	t.Flow = newFlow(st.f.bw, st.f.bh, st.f.cos2, st.f.sin2, st.f.fg, st.scale)
+	t.Flow = newFlowPeriod(st.f.bw, st.f.bh, st.f.cos2, st.f.sin2, st.f.fg, st.f.period, st.scale)
 	for _, m := range raw {
 		x := int(math.Round(m.x / st.scale))
 		y := int(math.Round(m.y / st.scale))

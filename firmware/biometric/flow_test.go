@@ -70,6 +70,81 @@ func TestNewFlow(t *testing.T) {
 	}
 }
 
+// withPeriod sets f's ridge periods to per(x, y) pixels at 500 dpi at
+// the cell centres (x, y up, as flowOf).
+func withPeriod(f *Flow, per func(x, y float64) float64) *Flow {
+	f.Period = make([]uint8, len(f.Dir))
+	for j := 0; j < f.Height; j++ {
+		for i := 0; i < f.Width; i++ {
+			f.Period[j*f.Width+i] = uint8(math.Round(16 * per((float64(i)+0.5)*16, -(float64(j)+0.5)*16)))
+		}
+	}
+	return f
+}
+
+func TestNewFlowPeriod(t *testing.T) {
+	const bw, bh = 4, 2
+	cos2, sin2 := make([]float32, bw*bh), make([]float32, bw*bh)
+	fg, per := make([]bool, bw*bh), make([]float32, bw*bh)
+	for k := range cos2 {
+		cos2[k] = 1
+		fg[k] = true
+		per[k] = 8 + float32(k%bw) // 8, 9 | 10, 11 px across
+	}
+	fg[3] = false // one background block of four: still foreground
+	f := newFlowPeriod(bw, bh, cos2, sin2, fg, per, 1)
+	if f == nil || len(f.Period) != 2 || !f.valid() {
+		t.Fatalf("flow %+v", f)
+	}
+	// means over the foreground blocks, in 1/16 px
+	if want := [2]uint8{16 * 8.5, uint8(math.Round(16 * (10 + 10 + 11) / 3.0))}; [2]uint8(f.Period) != want {
+		t.Errorf("periods %v, want %v", f.Period, want)
+	}
+	if g := newFlow(bw, bh, cos2, sin2, fg, 1); g.Period != nil {
+		t.Errorf("newFlow has periods %v", g.Period)
+	}
+	// a period map that does not fit the directions makes the Flow invalid
+	f.Period = f.Period[:1]
+	if f.valid() {
+		t.Error("flow with 1 period for 2 cells is valid")
+	}
+}
+
+// The period agreement is the fraction of the common cells whose ridge
+// periods agree within periodClose, at the best common scale within
+// periodShift.
+func TestPeriodAgreement(t *testing.T) {
+	th := func(x, y float64) float64 { return 0.5 + 0.004*x }
+	per := func(x, y float64) float64 { return 8 + 0.01*x - 0.005*y }
+	var id rigid
+	id.cos = 1
+	p := Prepare(&Template{DPI: 500, Flow: withPeriod(flowOf(20, 24, th), per)})
+	for _, tc := range []struct {
+		name   string
+		scale  float64
+		lo, hi float64
+	}{
+		{"same spacing", 1, 0.99, 1},
+		{"4 % wider", 1.04, 0.99, 1},
+		{"10 % wider (a scale within periodShift, then within periodClose)", 1.10, 0.99, 1},
+		{"18 % wider", 1.18, 0, 0.01},
+	} {
+		c := Prepare(&Template{DPI: 500, Flow: withPeriod(flowOf(20, 24, th), func(x, y float64) float64 { return tc.scale * per(x, y) })})
+		_, n, pc, pn := p.flowAgreement(c, id)
+		if pc < tc.lo || pc > tc.hi || pn != n || pn < 400 {
+			t.Errorf("%s: %.3f over %d of %d cells, want %g..%g over all", tc.name, pc, pn, n, tc.lo, tc.hi)
+		}
+	}
+	// without periods on one side there is no period term
+	c := Prepare(&Template{DPI: 500, Flow: flowOf(20, 24, th)})
+	if _, n, pc, pn := p.flowAgreement(c, id); pn != 0 || pc != 0 || n == 0 {
+		t.Errorf("no periods: %.3f over %d cells (%d flow cells)", pc, pn, n)
+	}
+	if p.fusesPeriod(c) || c.fusesPeriod(p) || !p.fusesWith(c) {
+		t.Error("period term with a Flow without periods")
+	}
+}
+
 func TestFlowAgreement(t *testing.T) {
 	probeTh := func(x, y float64) float64 { return 0.5 + 0.004*x - 0.003*y }
 	r := rigid{rot: 0.3, tx: 12, ty: -20}
@@ -91,7 +166,7 @@ func TestFlowAgreement(t *testing.T) {
 		{"crossing ridges", perp, -1, -0.95},
 	} {
 		c := Prepare(&Template{DPI: 500, Flow: flowOf(20, 24, tc.th)})
-		a, n := p.flowAgreement(c, r)
+		a, n, _, _ := p.flowAgreement(c, r)
 		if a < tc.lo || a > tc.hi || n < 100 {
 			t.Errorf("%s: agreement %.3f over %d cells, want %g..%g over ≥ 100", tc.name, a, n, tc.lo, tc.hi)
 		}
@@ -100,7 +175,7 @@ func TestFlowAgreement(t *testing.T) {
 	far := r
 	far.tx += 5000
 	c := Prepare(&Template{DPI: 500, Flow: flowOf(20, 24, candTh)})
-	if a, n := p.flowAgreement(c, far); a != 0 || n != 0 {
+	if a, n, _, _ := p.flowAgreement(c, far); a != 0 || n != 0 {
 		t.Errorf("disjoint: %g over %d cells", a, n)
 	}
 }
@@ -156,6 +231,34 @@ func TestFlowOptional(t *testing.T) {
 	// the agreeing flow must lift the raw score
 	if rw, ro := Prepare(base).matchRaw(Prepare(other)), Prepare(&rec).matchRaw(Prepare(other)); rw <= ro {
 		t.Errorf("agreeing flow: raw %.3f, not above minutiae alone %.3f", rw, ro)
+	}
+	// agreeing ridge periods lift it further; a Flow without periods (a
+	// record of an older build) is scored by the orientation term alone
+	per := func(x, y float64) float64 { return 9 + 0.005*x }
+	pb, po := *base, *other
+	pb.Flow = withPeriod(flowOf(19, 19, th), per)
+	po.Flow = withPeriod(flowOf(19, 19, th), per)
+	rp, rf := Prepare(&pb).matchRaw(Prepare(&po)), Prepare(base).matchRaw(Prepare(other))
+	if rp <= rf {
+		t.Errorf("agreeing periods: raw %.3f, not above the orientation term alone %.3f", rp, rf)
+	}
+	if got := Prepare(&pb).matchRaw(Prepare(other)); got != rf {
+		t.Errorf("periods on one side: raw %.3f, want %.3f as without", got, rf)
+	}
+	if got := Match(&pb, other); got != with {
+		t.Errorf("periods on one side: score %.3f, want %.3f as without", got, with)
+	}
+	if s := Match(&pb, &po); s < thr {
+		t.Errorf("with periods: %.1f < threshold %.1f", s, thr)
+	}
+	pp, periods := Prepare(&pb), pb.Flow.Period
+	lper := pp.flow.lper
+	pb.Wipe()
+	pp.Wipe()
+	for i := range periods {
+		if periods[i] != 0 || lper[i] != 0 {
+			t.Fatalf("wiped periods keep cell %d: %d, %d", i, periods[i], lper[i])
+		}
 	}
 	base.Wipe()
 	if base.Flow != nil || len(base.Minutiae) != 0 {

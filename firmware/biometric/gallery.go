@@ -119,6 +119,7 @@ func (p *Prepared) Wipe() {
 	}
 	if p.flow != nil {
 		clear(p.flow.dir)
+		clear(p.flow.lper)
 		p.flow = nil
 	}
 }

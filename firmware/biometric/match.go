@@ -115,7 +115,7 @@ func (p *Prepared) Size() int {
 		n += 32 + 8*len(p.area.bits)
 	}
 	if p.flow != nil {
-		n += 48 + len(p.flow.dir)
+		n += 72 + len(p.flow.dir) + len(p.flow.lper)
 	}
 	return n
 }
@@ -182,7 +182,10 @@ var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
 // calibrated similarity score (see ThresholdForFMR).
 func (p *Prepared) Match(c *Prepared) float64 {
 	raw := p.matchRaw(c)
-	if p.fusesWith(c) {
+	switch {
+	case p.fusesPeriod(c):
+		return calibrateWith(calibPeriod, raw)
+	case p.fusesWith(c):
 		return calibrateWith(calibFlow, raw)
 	}
 	return calibrate(raw)
@@ -360,12 +363,12 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 		}
 	}
 	if partsHook != nil {
-		var fa float64
-		var fn int
+		var fa, pc float64
+		var fn, pn int
 		if bestRoot >= 0 {
-			fa, fn = p.flowAgreement(c, bestR)
+			fa, fn, pc, pn = p.flowAgreement(c, bestR)
 		}
-		partsHook([6]float64{best, 0, fa, float64(fn), 0, 0})
+		partsHook([6]float64{best, pc, fa, float64(fn), 0, float64(pn)})
 	}
 	return best
 }

@@ -22,6 +22,24 @@ type tuneSet struct {
 	finger []int
 	tpl    []*Template
 	img    []*image.Gray
+	// other, when set, holds the candidates' templates (the same images
+	// extracted otherwise, e.g. at a mis-stated resolution)
+	other []*Template
+}
+
+// misScale re-extracts every image as if scanned at dpi·f into ts.other:
+// comparisons then pair a template at the right resolution with one whose
+// stated resolution is off by the factor f (two sensors, one
+// mis-calibrated).
+func (ts *tuneSet) misScale(f float64) {
+	ts.other = make([]*Template, len(ts.img))
+	for i, g := range ts.img {
+		tp, err := Extract(g, int(math.Round(float64(ts.dpi)*f)))
+		if err != nil {
+			tp = &Template{}
+		}
+		ts.other[i] = tp
+	}
 }
 
 // jitter re-extracts every image cropped by a few pixels at the top left
@@ -83,6 +101,13 @@ func (ts *tuneSet) scores() (gen, imp []float64) {
 	for i, t := range ts.tpl {
 		prep[i] = Prepare(t)
 	}
+	cand := prep
+	if ts.other != nil {
+		cand = make([]*Prepared, len(ts.other))
+		for i, t := range ts.other {
+			cand[i] = Prepare(t)
+		}
+	}
 	var best, rate float64
 	if rateStats != nil {
 		diagHook = func(m, po, co int) {
@@ -96,16 +121,12 @@ func (ts *tuneSet) scores() (gen, imp []float64) {
 	for i := range prep {
 		for j := i + 1; j < len(prep); j++ {
 			best, rate = 0, 0
-			s := prep[i].matchRaw(prep[j])
+			s := prep[i].matchRaw(cand[j])
 			if rateStats != nil {
 				rateStats(ts.finger[i] == ts.finger[j], rate)
 			}
 			if symmetric {
-				if os.Getenv("FPSYM") == "max" {
-					s = max(s, prep[j].matchRaw(prep[i]))
-				} else {
-					s = (s + prep[j].matchRaw(prep[i])) / 2
-				}
+				s = (s + prep[j].matchRaw(cand[i])) / 2
 			}
 			if ts.finger[i] == ts.finger[j] {
 				gen = append(gen, s)
@@ -204,6 +225,13 @@ func TestTune(t *testing.T) {
 	if v := os.Getenv("FPJITTER"); v != "" {
 		fmt.Sscan(v, &jitters)
 	}
+	if v := os.Getenv("FPXSCALE"); v != "" {
+		var f float64
+		fmt.Sscan(v, &f)
+		for _, s := range sets {
+			s.misScale(f)
+		}
+	}
 	run := func(label string) {
 		var line []string
 		var sum float64
@@ -273,8 +301,9 @@ func itoa(v int) string { return sprintf("%d", v) }
 var sprintf = fmt.Sprintf
 
 // TestCalibrate prints the raw-score calibration tables from the extended
-// impostor scores of all four FVC2002 sets (FPCALIB=1): calibFlow for
-// templates that both carry a Flow, calib for minutiae alone.
+// impostor scores of all four FVC2002 sets (FPCALIB=1): calibPeriod for
+// templates that both carry a Flow with ridge periods, calibFlow for
+// Flows without, calib for minutiae alone.
 func TestCalibrate(t *testing.T) {
 	if os.Getenv("FPCALIB") == "" {
 		t.Skip("FPCALIB=1 to run")
@@ -289,12 +318,12 @@ func TestCalibrate(t *testing.T) {
 		}
 		sets = append(sets, loadTuneSet(t, filepath.Join(root, db), dpi))
 	}
-	defer func(v bool) { fuseFlow = v }(fuseFlow)
+	defer func(v, w bool) { fuseFlow, fusePeriod = v, w }(fuseFlow, fusePeriod)
 	for _, tab := range []struct {
-		name string
-		flow bool
-	}{{"calibFlow", true}, {"calib", false}} {
-		fuseFlow = tab.flow
+		name         string
+		flow, period bool
+	}{{"calibPeriod", true, true}, {"calibFlow", true, false}, {"calib", false, false}} {
+		fuseFlow, fusePeriod = tab.flow, tab.period
 		var imp, gen []float64
 		for _, s := range sets {
 			g, i := s.scores()
@@ -362,5 +391,10 @@ func matcherEnv() {
 		var on int
 		fmt.Sscanf(v, "%d,%g,%g", &on, &fuseA0, &fuseW)
 		fuseFlow = on != 0
+	}
+	if v := os.Getenv("FPPER"); v != "" {
+		var on int
+		fmt.Sscanf(v, "%d,%g,%g,%d,%d", &on, &fusePC0, &fusePW, &periodClose, &periodShift)
+		fusePeriod = on != 0
 	}
 }

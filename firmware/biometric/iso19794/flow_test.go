@@ -39,7 +39,21 @@ func TestFlowVector(t *testing.T) {
 	if got := r.Views[0].Extended; !bytes.Equal(got, want) {
 		t.Errorf("extended data:\ngot  % x\nwant % x", got, want)
 	}
-	r, err = FromTemplate(flowTemplate(), ISO2005, &Opts{OmitFlow: true})
+	// with a period map: the FlowArea as before, then the PeriodArea
+	r, err = FromTemplate(periodTemplate(), ISO2005, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = append(want,
+		0x52, 0x50, // type "RP"
+		0x00, 0x09, // length: 5 + 4 foreground cells
+		0x01, // version
+		144, 160, 255, 80,
+	)
+	if got := r.Views[0].Extended; !bytes.Equal(got, want) {
+		t.Errorf("extended data with periods:\ngot  % x\nwant % x", got, want)
+	}
+	r, err = FromTemplate(periodTemplate(), ISO2005, &Opts{OmitFlow: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,10 +62,93 @@ func TestFlowVector(t *testing.T) {
 	}
 }
 
+// periodTemplate is flowTemplate with a ridge-period map.
+func periodTemplate() *biometric.Template {
+	t := flowTemplate()
+	t.Flow.Period = []uint8{0, 144, 160, 255, 80, 0}
+	return t
+}
+
+// TestPeriodRead: the period map is read back when it follows the flow;
+// a flow alone, or followed by another area, has none and is no error; a
+// malformed period area is ErrFormat.
+func TestPeriodRead(t *testing.T) {
+	withPer, err := appendFlow(nil, periodTemplate().Flow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flowOnly, err := appendFlow(nil, flowTemplate().Flow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), withPer...)) }
+	other := []byte{0x00, 0x02, 0x00, 0x07, 1, 2, 3}
+	for _, tc := range []struct {
+		name    string
+		ext     []byte
+		wantPer []uint8
+		wantErr bool
+	}{
+		{"flow and period", withPer, periodTemplate().Flow.Period, false},
+		{"flow only", flowOnly, nil, false},
+		{"flow, another area", append(append([]byte(nil), flowOnly...), other...), nil, false},
+		{"flow, period, another area", append(append([]byte(nil), withPer...), other...), periodTemplate().Flow.Period, false},
+		{"flow, one stray byte", append(append([]byte(nil), flowOnly...), 0x52), nil, false},
+		{"period header truncated", withPer[:len(flowOnly)+4], nil, true},
+		{"period cells truncated", withPer[:len(withPer)-1], nil, true},
+		{"period version", mod(func(b []byte) []byte { b[len(flowOnly)+4] = 2; return b }), nil, true},
+		{"period length short", mod(func(b []byte) []byte { b[len(flowOnly)+3]--; return b }), nil, true},
+		{"period length long", mod(func(b []byte) []byte { b[len(flowOnly)+3]++; return append(b, 0) }), nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := FromTemplate(flowTemplate(), ISO2005, &Opts{OmitFlow: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Views[0].Extended = tc.ext
+			b, err := r.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp, err := DecodeTemplate(b)
+			if tc.wantErr {
+				if !errors.Is(err, ErrFormat) || tp != nil {
+					t.Errorf("got %v, %v; want nil, ErrFormat", tp, err)
+				}
+				return
+			}
+			if err != nil || tp.Flow == nil {
+				t.Fatalf("got %v, %v; want a flow", tp, err)
+			}
+			if !bytes.Equal(tp.Flow.Period, tc.wantPer) || (tc.wantPer == nil) != (tp.Flow.Period == nil) {
+				t.Errorf("period: got %v, want %v", tp.Flow.Period, tc.wantPer)
+			}
+			if !bytes.Equal(tp.Flow.Dir, flowTemplate().Flow.Dir) {
+				t.Errorf("dir: got %v", tp.Flow.Dir)
+			}
+		})
+	}
+	// background cells carry no period
+	bg := periodTemplate()
+	bg.Flow.Period[0] = 99
+	b, err := EncodeTemplate(bg, ISO2005, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp, err := DecodeTemplate(b); err != nil || !bytes.Equal(tp.Flow.Period, periodTemplate().Flow.Period) {
+		t.Errorf("period of a background cell: got %v, %v; want %v", tp, err, periodTemplate().Flow.Period)
+	}
+	bad := periodTemplate()
+	bad.Flow.Period = bad.Flow.Period[:5]
+	if _, err := FromTemplate(bad, ISO2005, nil); !errors.Is(err, ErrInvalid) {
+		t.Errorf("period map of 5 cells for 6: got %v, want ErrInvalid", err)
+	}
+}
+
 func TestFlowRoundTrip(t *testing.T) {
 	for _, f := range []Format{ISO2005, ANSI2004} {
 		t.Run(f.String(), func(t *testing.T) {
-			in := flowTemplate()
+			in := periodTemplate()
 			in.Flow.Cell = 500.0 / 569 * 16 // a resampled image's cell
 			b, err := EncodeTemplate(in, f, nil)
 			if err != nil {
@@ -64,7 +161,7 @@ func TestFlowRoundTrip(t *testing.T) {
 			if out.Flow == nil {
 				t.Fatal("flow lost")
 			}
-			if out.Flow.Width != 3 || out.Flow.Height != 2 || !bytes.Equal(out.Flow.Dir, in.Flow.Dir) {
+			if out.Flow.Width != 3 || out.Flow.Height != 2 || !bytes.Equal(out.Flow.Dir, in.Flow.Dir) || !bytes.Equal(out.Flow.Period, in.Flow.Period) {
 				t.Errorf("flow: got %+v, want %+v", out.Flow, in.Flow)
 			}
 			if d := out.Flow.Cell - in.Flow.Cell; d > 1.0/128 || d < -1.0/128 {

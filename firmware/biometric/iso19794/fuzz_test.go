@@ -3,10 +3,13 @@ package iso19794
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/regterm/regterm/firmware/biometric"
 )
 
 func addSeeds(f *testing.F) {
@@ -19,6 +22,10 @@ func addSeeds(f *testing.F) {
 		f.Add(b)
 	}
 	if b, err := EncodeTemplate(flowTemplate(), ISO2005, nil); err == nil {
+		f.Add(b)
+		f.Add(b[:len(b)-3])
+	}
+	if b, err := EncodeTemplate(periodTemplate(), ISO2005, nil); err == nil {
 		f.Add(b)
 		f.Add(b[:len(b)-3])
 	}
@@ -77,6 +84,10 @@ func FuzzTemplate(f *testing.F) {
 		if tp.DPI <= 0 {
 			t.Fatalf("template with %d dpi", tp.DPI)
 		}
+		// a decoded flow (and period map) is safe to match
+		if s := biometric.Match(tp, tp); math.IsNaN(s) || s < 0 {
+			t.Fatalf("self score %v", s)
+		}
 		for _, fm := range []Format{ISO2005, ANSI2004} {
 			enc, err := EncodeTemplate(tp, fm, nil)
 			if err != nil {
@@ -90,6 +101,9 @@ func FuzzTemplate(f *testing.F) {
 			got, err := DecodeTemplate(enc)
 			if err != nil {
 				t.Fatalf("%v: decode of encoded template: %v", fm, err)
+			}
+			if (got.Flow == nil) != (tp.Flow == nil) || got.Flow != nil && !bytes.Equal(got.Flow.Period, tp.Flow.Period) {
+				t.Fatalf("%v: flow %+v, want %+v", fm, got.Flow, tp.Flow)
 			}
 			if len(got.Minutiae) != len(tp.Minutiae) {
 				t.Fatalf("%v: %d minutiae, want %d", fm, len(got.Minutiae), len(tp.Minutiae))
