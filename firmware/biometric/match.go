@@ -194,7 +194,7 @@ func (p *Prepared) Match(c *Prepared) float64 {
 func (p *Prepared) matchRaw(c *Prepared) float64 {
 	np, nc := len(p.min), len(c.min)
 	if np < 3 || nc < 3 {
-		return 0
+		return noMatch
 	}
 	p.gridOnce.Do(p.buildGrid)
 	s := scratchPool.Get().(*scratch)
@@ -326,7 +326,11 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 			}
 		}
 	}
-	best, bestRoot, bestM := 0.0, -1, 0
+	// the fused score of an alignment may be negative: the ridge flow and
+	// periods of the common area disagree more than its minutiae agree.
+	// Such comparisons keep their order (calibrated to S between 0 and
+	// the S of a zero raw score) instead of all tying at 0.
+	best, bestRoot, bestM := noMatch, -1, 0
 	bonus := 0.0 // the flow term of the best alignment
 	var bestR rigid
 	if cap(s.bestPM) < np {
@@ -374,6 +378,10 @@ func (p *Prepared) matchRaw(c *Prepared) float64 {
 }
 
 var partsHook func(v [6]float64)
+
+// noMatch is the raw score of a comparison without any alignment of three
+// or more pairs; it calibrates to 0.
+var noMatch = math.Inf(-1)
 
 // Match returns the calibrated similarity of templates a and b (see
 // ThresholdForFMR): 0 for no similarity, higher is more similar. For

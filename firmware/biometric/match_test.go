@@ -138,7 +138,7 @@ func TestMatchDegenerate(t *testing.T) {
 func TestCalibration(t *testing.T) {
 	for _, tab := range [][][2]float64{calib, calibFlow, calibPeriod} {
 		prev := -1.0
-		for raw := 0.0; raw < 10; raw += 0.05 {
+		for raw := -8.0; raw < 10; raw += 0.05 {
 			s := calibrateWith(tab, raw)
 			if s < prev {
 				t.Fatalf("calibrate not monotonic at raw %.2f: %.2f < %.2f", raw, s, prev)

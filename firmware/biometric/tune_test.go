@@ -337,14 +337,33 @@ func TestCalibrate(t *testing.T) {
 func calibTable(name string, imp, gen []float64) string {
 	sort.Sort(sort.Reverse(sort.Float64Slice(imp)))
 	n := float64(len(imp))
-	out := "var " + name + " = [][2]float64{\n\t{0, 0},\n"
+	// the table starts at the lowest finite impostor score (or 0), S 0
+	lo := 0.0
+	for _, v := range imp {
+		if !math.IsInf(v, -1) {
+			lo = min(lo, v)
+		}
+	}
+	out := fmt.Sprintf("var %s = [][2]float64{\n\t{%.4f, 0},\n", name, lo)
+	prev := lo
+	var steps []float64
+	for s := 0.5; s < 2.5; s += 0.5 {
+		steps = append(steps, s)
+	}
 	for s := 2.5; s <= 30; s += 2.5 {
+		steps = append(steps, s)
+	}
+	for _, s := range steps {
 		fmr := math.Pow(10, -s/10)
 		k := int(fmr*n+0.5) - 1
 		if k < 0 {
 			break
 		}
+		if !(imp[k] > prev) {
+			continue // tied with the point below (or no alignment at all)
+		}
 		out += fmt.Sprintf("\t{%.4f, %.1f},\n", imp[k], s)
+		prev = imp[k]
 	}
 	// S = 40 from a line fit of S against raw over the top 12
 	var mx, my float64
