@@ -20,6 +20,7 @@ func TestDebugDump(t *testing.T) {
 	if list == "" {
 		t.Skip("set FPDEBUG=image.tif[,…] to dump extraction stages")
 	}
+	extractorEnv()
 	out := os.Getenv("FPDEBUG_OUT")
 	if out == "" {
 		out = os.TempDir()
