@@ -18,6 +18,7 @@ func TestParts(t *testing.T) {
 		t.Skip("FPPARTS=1 to run")
 	}
 	matcherEnv()
+	extractorEnv()
 	root := testpeer.Data(t, "fingerprints")
 	type sc = [6]float64
 	var sets [][2][]sc
@@ -100,6 +101,7 @@ func TestPartsWorst(t *testing.T) {
 		dpi = 569
 	}
 	matcherEnv()
+	extractorEnv()
 	ts := loadTuneSet(t, dir, dpi)
 	prep := make([]*Prepared, len(ts.tpl))
 	for i, tp := range ts.tpl {

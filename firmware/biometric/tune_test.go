@@ -331,7 +331,10 @@ func extractorEnv() {
 		fmt.Sscanf(v, "%d,%d,%d,%g,%g", &filtFragment, &filtSpur, &filtBridge, &filtGap, &filtCluster)
 	}
 	if v := os.Getenv("FPENH"); v != "" {
-		fmt.Sscanf(v, "%g,%g", &alongSigma, &acrossSigma)
+		fmt.Sscanf(v, "%g,%g,%d", &alongSigma, &acrossSigma, &alongR)
+	}
+	if v := os.Getenv("FPLONG"); v != "" {
+		fmt.Sscanf(v, "%g,%d,%g,%g", &longSigma, &longR, &longCoh, &longTurn)
 	}
 	if v := os.Getenv("FPTRACE"); v != "" {
 		fmt.Sscanf(v, "%d,%g", &traceLength, &snapTol)
