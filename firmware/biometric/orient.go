@@ -19,6 +19,7 @@ type field struct {
 	contrast   []float32 // gray-level standard deviation
 	fg         []bool    // foreground
 	period     []float32 // ridge period in pixels
+	clarity    []float32 // ridge clarity 0..1 (set after enhancement)
 }
 
 func (f *field) theta(bx, by int) float64 {

@@ -333,6 +333,9 @@ func extractorEnv() {
 	if v := os.Getenv("FPENH"); v != "" {
 		fmt.Sscanf(v, "%g,%g,%d", &alongSigma, &acrossSigma, &alongR)
 	}
+	if v := os.Getenv("FPCAP"); v != "" {
+		fmt.Sscan(v, &maxMinutia)
+	}
 	if v := os.Getenv("FPLONG"); v != "" {
 		fmt.Sscanf(v, "%g,%d,%g,%g", &longSigma, &longR, &longCoh, &longTurn)
 	}
