@@ -10,7 +10,7 @@ import (
 
 // AlgorithmVersion names the extractor+matcher build; it goes into binding
 // records. Change it whenever extraction or scoring changes behaviour.
-const AlgorithmVersion = "regterm-fp-2"
+const AlgorithmVersion = "regterm-fp-3"
 
 // Errors returned by Extract.
 var (
