@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 
 	_ "golang.org/x/image/tiff"
@@ -20,6 +21,7 @@ func TestDebugDump(t *testing.T) {
 	if list == "" {
 		t.Skip("set FPDEBUG=image.tif[,…] to dump extraction stages")
 	}
+	extractorEnv()
 	out := os.Getenv("FPDEBUG_OUT")
 	if out == "" {
 		out = os.TempDir()
@@ -95,6 +97,17 @@ func TestDebugDump(t *testing.T) {
 			}
 			png.Encode(wf, img)
 			wf.Close()
+			var cl []float64
+			for i, v := range a.f.fg {
+				if v && a.f.clarity != nil {
+					cl = append(cl, float64(a.f.clarity[i]))
+				}
+			}
+			sort.Float64s(cl)
+			if len(cl) > 0 {
+				q := func(f float64) float64 { return cl[int(f*float64(len(cl)-1))] }
+				t.Logf("%s: ridge clarity p10 %.2f p50 %.2f p90 %.2f", path, q(0.1), q(0.5), q(0.9))
+			}
 			t.Logf("%s: %d minutiae -> %s", path, len(ms), name)
 		}
 		dpi := 500

@@ -23,12 +23,14 @@ var (
 
 // Image limits accepted by Extract.
 const (
-	MinDPI     = 250
-	MaxDPI     = 1000
-	minSide    = 64   // pixels at 500 dpi
-	maxSide    = 2048 // pixels at 500 dpi
-	maxMinutia = 120
+	MinDPI  = 250
+	MaxDPI  = 1000
+	minSide = 64   // pixels at 500 dpi
+	maxSide = 2048 // pixels at 500 dpi
 )
+
+// maxMinutia is the most minutiae a template keeps (the best quality).
+var maxMinutia = 120
 
 // Mask is the foreground (fingerprint area) of an image, in blocks.
 type Mask struct {
@@ -95,6 +97,7 @@ func ExtractFeatures(img *image.Gray, dpi int) (*Features, error) {
 		}
 	}
 	k.thin()
+	st.f.clarity = ridgeClarity(n, e, st.f)
 	raw := findMinutiae(k, st.f, st.bd)
 	if debugHook != nil {
 		debugHook(st, e, k, raw)

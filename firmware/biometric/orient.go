@@ -19,6 +19,7 @@ type field struct {
 	contrast   []float32 // gray-level standard deviation
 	fg         []bool    // foreground
 	period     []float32 // ridge period in pixels
+	clarity    []float32 // ridge clarity 0..1 (set after enhancement)
 }
 
 func (f *field) theta(bx, by int) float64 {
@@ -71,6 +72,21 @@ func clamp(v, lo, hi int) int {
 // estimateField computes orientation, coherence, contrast and foreground
 // from the gray image g.
 func estimateField(g *plane) *field {
+	gc := g // contrast source
+	if hpRadius > 0 {
+		// ridge-band image: the local mean over about two ridge periods
+		// removed, so that illumination ramps and the edges of uniform
+		// areas give neither contrast nor coherent gradients
+		lp := boxBlur(g, hpRadius)
+		d := newPlane(g.w, g.h)
+		for i, v := range g.v {
+			d.v[i] = v - lp.v[i]
+		}
+		gc = d
+		if hpGrad {
+			g = d
+		}
+	}
 	w, h := g.w, g.h
 	bw, bh := (w+blockSize-1)/blockSize, (h+blockSize-1)/blockSize
 	nb := bw * bh
@@ -83,7 +99,7 @@ func estimateField(g *plane) *field {
 	for y := 0; y < h; y++ {
 		brow := (y / blockSize) * bw
 		row := g.v[y*w : (y+1)*w]
-		for x, v32 := range row {
+		for x, v32 := range gc.v[y*w : (y+1)*w] {
 			bi := brow + x/blockSize
 			v := float64(v32)
 			sum[bi] += v
@@ -276,6 +292,13 @@ func gaussVec(c0, s0, w0 []float64, bw, bh int, sigma float64, passes int) (c, s
 	}
 	return c, s, w
 }
+
+// hpRadius is the radius (pixels) of the local mean removed before the
+// block statistics (0: off).
+var hpRadius = 6
+
+// hpGrad takes the gradients for the orientation from the ridge-band image too.
+var hpGrad = false
 
 // minCoherence is the orientation coherence a foreground block needs
 // unless its contrast is high (cores and deltas have low coherence);

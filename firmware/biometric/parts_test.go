@@ -26,6 +26,7 @@ func TestParts(t *testing.T) {
 	}
 	defer func(v bool) { fusePeriod = v }(fusePeriod)
 	fusePeriod = false
+	extractorEnv()
 	root := testpeer.Data(t, "fingerprints")
 	type sc = [6]float64
 	var sets [][2][]sc
@@ -121,6 +122,7 @@ func TestPartsWorst(t *testing.T) {
 		dpi = 569
 	}
 	matcherEnv()
+	extractorEnv()
 	ts := loadTuneSet(t, dir, dpi)
 	prep := make([]*Prepared, len(ts.tpl))
 	for i, tp := range ts.tpl {

@@ -1,6 +1,7 @@
 package biometric
 
 import (
+	"errors"
 	"fmt"
 	"github.com/regterm/regterm/internal/testpeer"
 	"image"
@@ -80,6 +81,9 @@ func loadTuneSet(t *testing.T, dir string, dpi int) *tuneSet {
 			t.Fatal(err)
 		}
 		g := img.(*image.Gray)
+		if os.Getenv("FPR307") != "" {
+			g = emulateR307(g, dpi)
+		}
 		tp, err := Extract(g, dpi)
 		if err != nil {
 			tp = &Template{}
@@ -173,44 +177,7 @@ func TestTune(t *testing.T) {
 	if os.Getenv("FPTUNE") == "" {
 		t.Skip("FPTUNE=1 to run")
 	}
-	if v := os.Getenv("FPORI"); v != "" {
-		fmt.Sscanf(v, "%g,%d,%d", &orientSigma, &orientPasses, &normRadius)
-	}
-	if v := os.Getenv("FPMAXM"); v != "" {
-		fmt.Sscan(v, &maxMinutiae)
-	}
-	if v := os.Getenv("FPFILT"); v != "" {
-		fmt.Sscanf(v, "%d,%d,%d,%g,%g", &filtFragment, &filtSpur, &filtBridge, &filtGap, &filtCluster)
-	}
-	if v := os.Getenv("FPENH"); v != "" {
-		fmt.Sscanf(v, "%g,%g", &alongSigma, &acrossSigma)
-	}
-	if v := os.Getenv("FPTRACE"); v != "" {
-		fmt.Sscanf(v, "%d,%g", &traceLength, &snapTol)
-	}
-	if v := os.Getenv("FPCONTRAST"); v != "" {
-		fmt.Sscan(v, &contrastFrac)
-	}
-	if v := os.Getenv("FPFINE"); v != "" {
-		fmt.Sscanf(v, "%g,%g,%g", &fineSigma, &consLo, &consHi)
-	}
-	if v := os.Getenv("FPPSTRICT"); v != "" {
-		var on int
-		fmt.Sscanf(v, "%d,%g", &on, &periodTol)
-		periodStrict = on == 1
-	}
-	if v := os.Getenv("FPSUBPIX"); v != "" {
-		periodSubpixel = v == "1"
-	}
-	if v := os.Getenv("FPPRIOR"); v != "" {
-		fmt.Sscanf(v, "%g,%d", &periodPrior, &periodR)
-	}
-	if v := os.Getenv("FPROOTS"); v != "" {
-		fmt.Sscan(v, &roots)
-	}
-	if v := os.Getenv("FPBORDER"); v != "" {
-		fmt.Sscanf(v, "%d,%d,%d", &borderBlocks, &borderBif, &borderRay)
-	}
+	extractorEnv()
 	matcherEnv()
 	root := testpeer.Data(t, "fingerprints")
 	var sets []*tuneSet
@@ -416,4 +383,116 @@ func matcherEnv() {
 		fmt.Sscanf(v, "%d,%g,%g,%d,%d", &on, &fusePC0, &fusePW, &periodClose, &periodShift)
 		fusePeriod = on != 0
 	}
+}
+
+// extractorEnv sets extractor parameters from FP* variables (tuning).
+func extractorEnv() {
+	if v := os.Getenv("FPORI"); v != "" {
+		fmt.Sscanf(v, "%g,%d,%d", &orientSigma, &orientPasses, &normRadius)
+	}
+	if v := os.Getenv("FPMAXM"); v != "" {
+		fmt.Sscan(v, &maxMinutiae)
+	}
+	if v := os.Getenv("FPFILT"); v != "" {
+		fmt.Sscanf(v, "%d,%d,%d,%g,%g", &filtFragment, &filtSpur, &filtBridge, &filtGap, &filtCluster)
+	}
+	if v := os.Getenv("FPENH"); v != "" {
+		fmt.Sscanf(v, "%g,%g,%d", &alongSigma, &acrossSigma, &alongR)
+	}
+	if v := os.Getenv("FPCAP"); v != "" {
+		fmt.Sscan(v, &maxMinutia)
+	}
+	if v := os.Getenv("FPLONG"); v != "" {
+		fmt.Sscanf(v, "%g,%d,%g,%g", &longSigma, &longR, &longCoh, &longTurn)
+	}
+	if v := os.Getenv("FPTRACE"); v != "" {
+		fmt.Sscanf(v, "%d,%g", &traceLength, &snapTol)
+	}
+	if v := os.Getenv("FPHP"); v != "" {
+		var g int
+		fmt.Sscanf(v, "%d,%d", &hpRadius, &g)
+		hpGrad = g == 1
+	}
+	if v := os.Getenv("FPCONTRAST"); v != "" {
+		fmt.Sscan(v, &contrastFrac)
+	}
+	if v := os.Getenv("FPFINE"); v != "" {
+		fmt.Sscanf(v, "%g,%g,%g", &fineSigma, &consLo, &consHi)
+	}
+	if v := os.Getenv("FPPSTRICT"); v != "" {
+		var on int
+		fmt.Sscanf(v, "%d,%g", &on, &periodTol)
+		periodStrict = on == 1
+	}
+	if v := os.Getenv("FPSUBPIX"); v != "" {
+		periodSubpixel = v == "1"
+	}
+	if v := os.Getenv("FPPRIOR"); v != "" {
+		fmt.Sscanf(v, "%g,%d", &periodPrior, &periodR)
+	}
+	if v := os.Getenv("FPROOTS"); v != "" {
+		fmt.Sscan(v, &roots)
+	}
+	if v := os.Getenv("FPBORDER"); v != "" {
+		fmt.Sscanf(v, "%d,%d,%d", &borderBlocks, &borderBif, &borderRay)
+	}
+}
+
+// emulateR307 is fpeval's -sensor r307 for tuning (FPR307=1): a 256 × 288
+// window at 500 dpi (scaled to the image's dpi) centred on the
+// foreground, padded with the background, gray quantised to 4 bits.
+func emulateR307(g *image.Gray, dpi int) *image.Gray {
+	b := g.Bounds()
+	cx, cy := b.Dx()/2, b.Dy()/2
+	if os.Getenv("FPR307FIX") != "" {
+		// centre the window with the regterm-fp-2 segmentation
+		defer func(v int) { hpRadius = v }(hpRadius)
+		hpRadius = 0
+	}
+	if f, err := ExtractFeatures(g, dpi); f != nil && (err == nil || errors.Is(err, ErrNoMinutiae)) {
+		var sx, sy, n float64
+		m := f.Mask
+		bs := float64(blockSize) * float64(dpi) / internalDPI
+		for by := 0; by < m.Height; by++ {
+			for bx := 0; bx < m.Width; bx++ {
+				if m.Fg[by*m.Width+bx] {
+					sx += (float64(bx) + 0.5) * bs
+					sy += (float64(by) + 0.5) * bs
+					n++
+				}
+			}
+		}
+		if n > 0 {
+			cx, cy = int(sx/n), int(sy/n)
+		}
+	}
+	w, h := 256*dpi/internalDPI, 288*dpi/internalDPI
+	var hist [256]int
+	for x := 0; x < b.Dx(); x++ {
+		hist[g.GrayAt(b.Min.X+x, b.Min.Y).Y]++
+		hist[g.GrayAt(b.Min.X+x, b.Max.Y-1).Y]++
+	}
+	for y := 0; y < b.Dy(); y++ {
+		hist[g.GrayAt(b.Min.X, b.Min.Y+y).Y]++
+		hist[g.GrayAt(b.Max.X-1, b.Min.Y+y).Y]++
+	}
+	bg, c := uint8(255), 0
+	for v := range hist {
+		if c += hist[v]; 2*c >= 2*(b.Dx()+b.Dy()) {
+			bg = uint8(v)
+			break
+		}
+	}
+	out := image.NewGray(image.Rect(0, 0, w, h))
+	x0, y0 := cx-w/2, cy-h/2
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := bg
+			if sx, sy := x0+x, y0+y; sx >= 0 && sy >= 0 && sx < b.Dx() && sy < b.Dy() {
+				v = g.GrayAt(b.Min.X+sx, b.Min.Y+sy).Y
+			}
+			out.Pix[y*out.Stride+x] = uint8(int(v>>4) * 255 / 15)
+		}
+	}
+	return out
 }
