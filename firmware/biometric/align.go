@@ -262,17 +262,27 @@ func (p *Prepared) score(c *Prepared, r rigid, pm, cm []int16, s *scratch) float
 			m++
 		}
 	}
-	npo, nco := 0, 0
+	// minutiae of each template inside the other's area; an unpaired one
+	// counts by its quality (clear areas rarely hide a missed pair)
+	var npo, nco float64
 	for i := range p.min {
-		x, y := r.inverse(p.min[i].x, p.min[i].y)
-		if pm[i] >= 0 || c.area.in(x, y) {
+		if pm[i] >= 0 {
 			npo++
+			continue
+		}
+		x, y := r.inverse(p.min[i].x, p.min[i].y)
+		if c.area.in(x, y) {
+			npo += max(0, 1-qualW*(1-float64(p.min[i].q)/100))
 		}
 	}
 	for j := range c.min {
-		x, y := r.apply(c.min[j].x, c.min[j].y)
-		if cm[j] >= 0 || p.area.in(x, y) {
+		if cm[j] >= 0 {
 			nco++
+			continue
+		}
+		x, y := r.apply(c.min[j].x, c.min[j].y)
+		if p.area.in(x, y) {
+			nco += max(0, 1-qualW*(1-float64(c.min[j].q)/100))
 		}
 	}
 	if diagHook != nil {
@@ -299,7 +309,13 @@ func (p *Prepared) score(c *Prepared, r rigid, pm, cm []int16, s *scratch) float
 // lamExp is the exponent of the mean cylinder similarity in the score.
 var lamExp = 1.0
 
-var diagHook func(m, npo, nco int)
+var diagHook func(m int, npo, nco float64)
+
+// qualW sets how an unpaired minutia in the common area counts by its
+// quality q: max(0, 1 − qualW·(1 − q/100)), so with 2 one of quality 50 or
+// less does not count and one of 100 counts fully. Minutiae in unclear
+// areas are often false, and a false minutia has no partner to miss.
+var qualW = 2.0
 
 const twoPi32 = float32(2 * math.Pi)
 

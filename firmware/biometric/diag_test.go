@@ -92,10 +92,10 @@ func TestDiagPairs(t *testing.T) {
 		for j := i + 1; j < len(prep); j++ {
 			var bm, bpo, bco int
 			var best float64
-			diagHook = func(m, po, co int) {
-				v := float64(m*m) / math.Sqrt(math.Max(float64(po), minOv)*math.Max(float64(co), minOv))
+			diagHook = func(m int, po, co float64) {
+				v := float64(m*m) / math.Sqrt(math.Max(po, minOv)*math.Max(co, minOv))
 				if v > best {
-					best, bm, bpo, bco = v, m, po, co
+					best, bm, bpo, bco = v, m, int(po), int(co)
 				}
 			}
 			sc := prep[i].matchRaw(prep[j])

@@ -43,6 +43,7 @@ type pmin struct {
 	a    float32 // radians, counter-clockwise
 	kind Kind
 	idx  uint8 // in gridMin: the index in min
+	q    uint8 // quality 0..100
 }
 
 // Prepared is a template made ready for fast matching: minutiae at 500
@@ -82,6 +83,9 @@ func Prepare(t *Template) *Prepared {
 		ms = ms[:maxMinutiae]
 	}
 	p.min = make([]pmin, 0, len(ms))
+	// a record whose minutiae all have quality 0 did not report it (ANSI
+	// 378): count them as clear
+	unrated := !slices.ContainsFunc(ms, func(m Minutia) bool { return m.Quality != 0 })
 	for _, m := range ms {
 		a := math.Mod(m.Angle, 2*math.Pi)
 		if a < 0 || math.IsNaN(a) {
@@ -89,8 +93,11 @@ func Prepare(t *Template) *Prepared {
 		}
 		p.min = append(p.min, pmin{
 			x: float32(float64(m.X) * s), y: float32(-float64(m.Y) * s),
-			a: float32(a), kind: m.Kind,
+			a: float32(a), kind: m.Kind, q: min(m.Quality, 100),
 		})
+		if unrated {
+			p.min[len(p.min)-1].q = 100
+		}
 	}
 	slices.SortStableFunc(p.min, func(a, b pmin) int { return cmp.Compare(a.a, b.a) })
 	pts := make([]pt, len(p.min))

@@ -3,6 +3,7 @@ package biometric
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -227,5 +228,55 @@ func TestWipe(t *testing.T) {
 	a.Wipe()
 	if len(a.Minutiae) != 0 {
 		t.Errorf("Template.Wipe left %d minutiae", len(a.Minutiae))
+	}
+}
+
+// TestUnpairedQuality checks that unpaired minutiae in the common area
+// count by their quality: spurious minutiae of low quality cost less than
+// clear ones, and a record that reports no quality (all 0) counts as clear.
+func TestUnpairedQuality(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	ref := randomTemplate(rng, 40, 400, 400)
+	live := transform(rng, ref, 0.1, 5, -4, 0.3, 12) // 12 spurious minutiae
+	withQ := func(tp *Template, from int, q uint8) *Template {
+		o := *tp
+		o.Minutiae = slices.Clone(tp.Minutiae)
+		for i := from; i < len(o.Minutiae); i++ {
+			o.Minutiae[i].Quality = q
+		}
+		return &o
+	}
+	n := len(live.Minutiae) - 12
+	clear, unclear := withQ(live, n, 100), withQ(live, n, 20)
+	sClear, sUnclear := Prepare(ref).matchRaw(Prepare(clear)), Prepare(ref).matchRaw(Prepare(unclear))
+	if !(sUnclear > sClear) {
+		t.Errorf("spurious minutiae of quality 20 scored %.3f, want above %.3f for quality 100", sUnclear, sClear)
+	}
+	// unreported (all 0) is the same as all clear
+	zero, full := withQ(live, 0, 0), withQ(live, 0, 100)
+	refFull := withQ(ref, 0, 100)
+	if got, want := Prepare(refFull).matchRaw(Prepare(zero)), Prepare(refFull).matchRaw(Prepare(full)); got != want {
+		t.Errorf("unreported quality scored %.4f, want %.4f as for quality 100", got, want)
+	}
+}
+
+// TestCalibrationBelowZero checks that fused raw scores below zero keep
+// their order on the calibrated scale and that no alignment is 0.
+func TestCalibrationBelowZero(t *testing.T) {
+	for _, tab := range [][][2]float64{calibFlow, calibPeriod} {
+		lo := tab[0][0]
+		if !(lo < 0) {
+			t.Fatalf("table starts at raw %.3f, want below 0", lo)
+		}
+		a, b := calibrateWith(tab, lo/2), calibrateWith(tab, lo/4)
+		if !(0 < a && a < b && b < calibrateWith(tab, 0)) {
+			t.Errorf("raw %.2f, %.2f, 0 calibrate to %.2f, %.2f, %.2f: want increasing above 0", lo/2, lo/4, a, b, calibrateWith(tab, 0))
+		}
+		if got := calibrateWith(tab, noMatch); got != 0 {
+			t.Errorf("noMatch calibrates to %g, want 0", got)
+		}
+		if got := calibrateWith(tab, math.NaN()); got != 0 {
+			t.Errorf("NaN calibrates to %g, want 0", got)
+		}
 	}
 }

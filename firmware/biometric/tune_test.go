@@ -114,10 +114,10 @@ func (ts *tuneSet) scores() (gen, imp []float64) {
 	}
 	var best, rate float64
 	if rateStats != nil {
-		diagHook = func(m, po, co int) {
-			v := float64(m*m) / math.Sqrt(math.Max(float64(po), minOv)*math.Max(float64(co), minOv))
+		diagHook = func(m int, po, co float64) {
+			v := float64(m*m) / math.Sqrt(math.Max(po, minOv)*math.Max(co, minOv))
 			if v > best {
-				best, rate = v, float64(m)/math.Sqrt(math.Max(float64(po), 1)*math.Max(float64(co), 1))
+				best, rate = v, float64(m)/math.Sqrt(math.Max(po, 1)*math.Max(co, 1))
 			}
 		}
 		defer func() { diagHook = nil }()
@@ -357,6 +357,9 @@ func matcherEnv() {
 	}
 	if v := os.Getenv("FPLOCAL"); v != "" {
 		fmt.Sscanf(v, "%g,%g,%g", &localDist, &localReach, &pairAngle)
+	}
+	if v := os.Getenv("FPQUAL"); v != "" {
+		fmt.Sscan(v, &qualW)
 	}
 	if v := os.Getenv("FPDIST"); v != "" {
 		fmt.Sscanf(v, "%g,%g,%g", &directDist, &pairDist, &keepDist)
