@@ -15,10 +15,10 @@ import "math"
 // the flow). Each is the empirical
 // tail of the 11,520 cross-finger (impostor) comparisons of the four
 // FVC2002 "B" sets, measured by TestCalibrate (FPCALIB=1): the point for
-// S ≤ 30 is the impostor score exceeded by a fraction 10^(-S/10) of them
-// (with the flow term more than 10^(-0.25) of the impostors score 0, with
-// the period term too more than 10^(-0.75): the terms sink them below
-// zero).
+// S ≤ 30 is the impostor score exceeded by a fraction 10^(-S/10) of them,
+// every 0.5 up to S 2.5 and every 2.5 above; the first point is the lowest
+// impostor score, S 0 (below zero with the flow terms, which sink most
+// impostors there: about 10^(-0.75) of them stay above 0 with both terms).
 // The point for S = 40 comes from a straight-line fit of S against the raw
 // score over the 12 highest impostor scores (FMR 8.7·10⁻⁵ to 10⁻³), which
 // the log-linear tail follows; beyond it the slope of the 30–40 stretch
