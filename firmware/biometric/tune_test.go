@@ -26,6 +26,9 @@ type tuneSet struct {
 	// other, when set, holds the candidates' templates (the same images
 	// extracted otherwise, e.g. at a mis-stated resolution)
 	other []*Template
+	// fvcImp holds, after scores, the impostor scores of the FVC protocol
+	// (first impressions of different fingers, 45 on a B set)
+	fvcImp []float64
 }
 
 // misScale re-extracts every image as if scanned at dpi·f into ts.other:
@@ -122,6 +125,7 @@ func (ts *tuneSet) scores() (gen, imp []float64) {
 		}
 		defer func() { diagHook = nil }()
 	}
+	ts.fvcImp = ts.fvcImp[:0]
 	for i := range prep {
 		for j := i + 1; j < len(prep); j++ {
 			best, rate = 0, 0
@@ -136,6 +140,9 @@ func (ts *tuneSet) scores() (gen, imp []float64) {
 				gen = append(gen, s)
 			} else {
 				imp = append(imp, s)
+				if i%8 == 0 && j%8 == 0 {
+					ts.fvcImp = append(ts.fvcImp, s)
+				}
 			}
 		}
 	}
@@ -213,7 +220,7 @@ func TestTune(t *testing.T) {
 					}
 				}
 			}
-			var e float64
+			var e, ef float64
 			for j := 0; j < jitters; j++ {
 				if jitters > 1 {
 					s.jitter(j)
@@ -221,6 +228,7 @@ func TestTune(t *testing.T) {
 				g, i := s.scores()
 				ej := tuneEER(g, i)
 				e += ej / float64(jitters)
+				ef += tuneEER(g, s.fvcImp) / float64(jitters)
 				if os.Getenv("FPJITTERV") != "" {
 					t.Logf("%s jitter %d: %.2f", s.name, j, 100*ej)
 				}
@@ -231,6 +239,9 @@ func TestTune(t *testing.T) {
 			}
 			sum += e
 			line = append(line, s.name[8:]+"="+ftoa(100*e))
+			if os.Getenv("FPFVC") != "" {
+				line = append(line, "(fvc "+ftoa(100*ef)+")")
+			}
 		}
 		t.Logf("%-30s %s  mean=%s", label, strings.Join(line, " "), ftoa(100*sum/4))
 	}
