@@ -101,15 +101,7 @@ func TestPeriodRead(t *testing.T) {
 		{"period length long", mod(func(b []byte) []byte { b[len(flowOnly)+3]++; return append(b, 0) }), nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := FromTemplate(flowTemplate(), ISO2005, &Opts{OmitFlow: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r.Views[0].Extended = tc.ext
-			b, err := r.Encode()
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := withExtended(t, tc.ext)
 			tp, err := DecodeTemplate(b)
 			if tc.wantErr {
 				if !errors.Is(err, ErrFormat) || tp != nil {
@@ -192,15 +184,7 @@ func TestFlowErrors(t *testing.T) {
 		{"direction 181", mod(func(b []byte) []byte { b[len(b)-1] = 181; return b })},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := FromTemplate(flowTemplate(), ISO2005, &Opts{OmitFlow: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r.Views[0].Extended = tc.ext
-			b, err := r.Encode()
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := withExtended(t, tc.ext)
 			tp, err := DecodeTemplate(b)
 			if !errors.Is(err, ErrFormat) || tp != nil {
 				t.Errorf("got %v, %v; want nil, ErrFormat", tp, err)
@@ -212,12 +196,7 @@ func TestFlowErrors(t *testing.T) {
 		})
 	}
 	// other vendors' areas first: no flow, no error
-	r, _ := FromTemplate(flowTemplate(), ISO2005, &Opts{OmitFlow: true})
-	r.Views[0].Extended = append([]byte{0x00, 0x02, 0x00, 0x07, 1, 2, 3}, good...)
-	b, err := r.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := withExtended(t, append([]byte{0x00, 0x02, 0x00, 0x07, 1, 2, 3}, good...))
 	tp, err := DecodeTemplate(b)
 	if err != nil || tp.Flow != nil {
 		t.Errorf("core/delta area first: got flow %v, err %v; want none, nil", tp.Flow, err)
@@ -290,4 +269,20 @@ func TestFlowMatchesAfterRecord(t *testing.T) {
 		t.Errorf("score with the flow read back: got %.3f, want %.3f", got, want)
 	}
 	t.Logf("genuine score through records: %.1f with the flow, %.1f minutiae only (%d vs %d bytes)", got, minutiaeOnly, len(enc), len(noFlow))
+}
+
+// withExtended encodes flowTemplate's minutiae as an ISO 2005 record whose
+// only extended data is ext.
+func withExtended(t *testing.T, ext []byte) []byte {
+	t.Helper()
+	r, err := FromTemplate(flowTemplate(), ISO2005, &Opts{OmitFlow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Views[0].Extended = ext
+	b, err := r.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
